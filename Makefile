@@ -1,0 +1,50 @@
+# One gate: `make test` is what CI runs (.ci/run) and what a developer runs.
+# Feature areas keep their targets in mk/*.mk; `make help` lists them all.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+# The interpreter must match the Lambda runtime's minor version (functions/functions.json).
+PYTHON_BOOT ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || pyenv which python$(PYTHON_VERSION) 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv lock lint fmt test test-unit test-functional
+
+help: ## List every target with one line each
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort -u \
+	  | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## Create .venv from the pinned requirements (Python from .python-version)
+
+$(STAMP): requirements-dev.txt functions/requirements.txt functions/requirements-migrate.txt
+	@if [ -z "$(PYTHON_BOOT)" ]; then \
+	  echo "error: python$(PYTHON_VERSION) not found. Install it (e.g. 'pyenv install $(PYTHON_VERSION)') or set PYTHON_BOOT=/path/to/python$(PYTHON_VERSION)." >&2; exit 1; fi
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	@echo "==> installing pinned dependencies into $(VENV)"
+	@$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+lock: ## Re-pin requirements-dev.txt from requirements-dev.in
+	@$(PYTHON_BOOT) -m venv /tmp/shop-lock-venv && /tmp/shop-lock-venv/bin/pip install --quiet -r requirements-dev.in
+	@(echo "# Generated from requirements-dev.in by \`make lock\`; do not edit by hand."; /tmp/shop-lock-venv/bin/pip freeze) > requirements-dev.txt
+	@rm -rf /tmp/shop-lock-venv
+
+lint: venv ## ruff format --check and ruff check
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/ruff check .
+
+fmt: venv ## Format and auto-fix with ruff
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+
+
+PYTEST_ARGS ?=
+
+test: venv lint ## Run every test: unit, functional (MariaDB + moto), infra (terraform plan), e2e
+	@$(PY) -m pytest $(PYTEST_ARGS)
+-include mk/*.mk
