@@ -1,0 +1,109 @@
+"""The api function's request cycle: event -> route -> operation -> response.
+
+`Api` is built once per container (by `build_api`) and holds everything
+heavy; `handle` does per-request work only. Every request ends in exactly
+one JSON log line and in a JSON body: errors are
+`{"error": {"code", "message", "request_id"}}` and no stack trace leaves
+the process.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from shop import contract, logs, routes
+from shop.config import alias_from_arn
+from shop.errors import ConfigError, ServiceUnavailable, ShopError
+from shop.http import NotAnApiEvent, Response, cors_headers, error_body, parse_request, render
+from shop.router import Router
+from shop.runtime import Runtime, build_runtime
+
+log = logging.getLogger("shop.api")
+
+
+class Api:
+    def __init__(
+        self,
+        runtime: Runtime,
+        router: Router,
+        *,
+        now: Callable = routes.utcnow,
+        new_id: Callable[[], str] = routes.new_order_id,
+        timer: Callable[[], float] = time.perf_counter,
+    ):
+        self.runtime = runtime
+        self.router = router
+        self._now = now
+        self._new_id = new_id
+        self._timer = timer
+
+    def handle(self, event: object, context: object, *, cold: bool = False) -> dict:
+        """Answer one API Gateway proxy event; never raises."""
+        started = self._timer()
+        arn = getattr(context, "invoked_function_arn", None)
+        lambda_request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
+        fields = {
+            "request_id": lambda_request_id,
+            "lambda_request_id": lambda_request_id,
+            "alias": alias_from_arn(arn),
+            "cold_start": cold,
+        }
+        extra_headers = {"Vary": "Origin"}
+        try:
+            request = parse_request(event, fallback_request_id=fields["request_id"])
+        except NotAnApiEvent as exc:
+            log.error("not an API Gateway event", extra={**fields, "reason": str(exc)})
+            error = ShopError(f"unsupported event: {exc}")
+            error.status, error.code = 400, "unsupported_event"
+            return render(Response(400, error_body(error, fields["request_id"])), extra_headers)
+        fields |= {"request_id": request.request_id, "method": request.method, "path": request.path}
+        config = None
+        try:
+            stage = self.runtime.config_loader.stage_for(arn)
+            fields["stage"] = stage
+            config = self.runtime.config_loader.get(stage)
+            logs.set_level(config.log_level)
+            extra_headers = cors_headers(request.header("origin"), config.cors_allowed_origins)
+            op = self.router.match(request)
+            fields["route"] = op.operation_id
+            self.router.bind(op, request, max_body_bytes=config.max_body_bytes)
+            log.debug("routed", extra={**fields, "params": request.params})
+            ctx = routes.Context(
+                config=config,
+                db=self.runtime.database,
+                notifier=self.runtime.notifier,
+                now=self._now,
+                new_id=self._new_id,
+            )
+            response = self.router.handlers[op.operation_id](request, ctx)
+        except ShopError as exc:
+            response = self._error_response(exc, request.request_id, config, fields)
+        except Exception:
+            log.exception("unhandled error", extra=fields)
+            error = ShopError("internal error; the request id identifies it in the logs")
+            response = Response(500, error_body(error, request.request_id))
+        fields |= {
+            "status": response.status,
+            "duration_ms": round((self._timer() - started) * 1000, 2),
+        }
+        log.info("request", extra=fields)
+        return render(response, extra_headers)
+
+    def _error_response(self, exc: ShopError, request_id: str, config, fields: dict) -> Response:
+        headers = dict(exc.headers)
+        if isinstance(exc, ServiceUnavailable) and config is not None:
+            headers["Retry-After"] = str(config.retry_after_seconds)
+        if isinstance(exc, ConfigError | ServiceUnavailable):
+            cause = repr(exc.__cause__) if exc.__cause__ else None
+            log.error(exc.message, extra={**fields, "code": exc.code, "cause": cause})
+        else:
+            fields["error_code"] = exc.code
+        return Response(exc.status, error_body(exc, request_id), headers)
+
+
+def build_api(env=None, *, session=None, runtime: Runtime | None = None, **kwargs) -> Api:
+    """Return the container's Api: runtime (clients, engine, config loader) and router."""
+    runtime = runtime or build_runtime(env, session=session)
+    router = Router(contract.load_document(), routes.HANDLERS)
+    return Api(runtime, router, **kwargs)

@@ -1,0 +1,162 @@
+"""API Gateway REST proxy events in, proxy results out.
+
+`parse_request` checks the event's shape (a non-API-Gateway event gets a
+clear error, not a crash), enforces the body limit and the JSON media type,
+and decodes JSON with decimals, never floats. `render` shapes the answer,
+including CORS: `Access-Control-Allow-Origin` only echoes an allowlisted
+`Origin`, always with `Vary: Origin` so caches keep origins apart.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from shop.errors import BadRequest, PayloadTooLarge, ShopError, UnsupportedMediaType
+
+EXPOSED_HEADERS = "ETag,Location,Retry-After"
+
+
+class NotAnApiEvent(Exception):
+    """The event is not an API Gateway REST proxy event."""
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    resource: str | None
+    headers: dict[str, str]  # lower-cased names
+    query: dict[str, str]
+    multi_query: dict[str, list[str]]
+    path_params: dict[str, str]
+    raw_body: bytes | None
+    request_id: str
+    stage: str | None
+    source_ip: str | None
+    body: object = None
+    params: dict = field(default_factory=dict)  # validated, typed parameters
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Response:
+    status: int
+    body: object = None  # dict/list -> JSON; None -> empty
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def parse_request(event: object, *, fallback_request_id: str) -> Request:
+    """Return the Request in `event`; raise NotAnApiEvent if it is not a REST proxy event."""
+    if not isinstance(event, dict):
+        raise NotAnApiEvent(
+            f"expected an API Gateway proxy event (object), got {type(event).__name__}"
+        )
+    method = event.get("httpMethod")
+    path = event.get("path")
+    if not isinstance(method, str) or not isinstance(path, str):
+        raise NotAnApiEvent("expected an API Gateway proxy event with httpMethod and path")
+    context = event.get("requestContext") if isinstance(event.get("requestContext"), dict) else {}
+    identity = context.get("identity") if isinstance(context.get("identity"), dict) else {}
+    headers = _string_map(event.get("headers"), "headers")
+    multi = event.get("multiValueQueryStringParameters")
+    multi_query = (
+        {str(k): [str(v) for v in vs] for k, vs in multi.items() if isinstance(vs, list)}
+        if isinstance(multi, dict)
+        else {}
+    )
+    return Request(
+        method=method.upper(),
+        path=path,
+        resource=event.get("resource") if isinstance(event.get("resource"), str) else None,
+        headers={k.lower(): v for k, v in headers.items()},
+        query=_string_map(event.get("queryStringParameters"), "queryStringParameters"),
+        multi_query=multi_query,
+        path_params=_string_map(event.get("pathParameters"), "pathParameters"),
+        raw_body=_raw_body(event),
+        request_id=str(context.get("requestId") or fallback_request_id),
+        stage=context.get("stage") if isinstance(context.get("stage"), str) else None,
+        source_ip=identity.get("sourceIp") if isinstance(identity.get("sourceIp"), str) else None,
+    )
+
+
+def _string_map(value: object, name: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise NotAnApiEvent(f"{name} must be an object or null")
+    return {str(k): str(v) for k, v in value.items() if v is not None}
+
+
+def _raw_body(event: dict) -> bytes | None:
+    body = event.get("body")
+    if body is None or body == "":
+        return None
+    if not isinstance(body, str):
+        raise NotAnApiEvent("body must be a string or null")
+    if event.get("isBase64Encoded") is True:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest("the body is marked base64 but is not valid base64") from exc
+    return body.encode("utf-8", "surrogatepass")
+
+
+def decode_json_body(request: Request, *, max_bytes: int) -> object:
+    """Return the JSON body; raise 413 over the limit, 415 if not JSON, 400 if malformed."""
+    raw = request.raw_body
+    if raw is None:
+        raise BadRequest("a JSON body is required")
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"the body is {len(raw)} bytes; the limit is {max_bytes} bytes")
+    media_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        shown = media_type or "none"
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {shown}")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def cors_headers(origin: str | None, allowed: tuple[str, ...]) -> dict[str, str]:
+    """Return the CORS headers for a response to a request from `origin`."""
+    headers = {"Vary": "Origin"}
+    if "*" in allowed:
+        headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and origin in allowed:
+        headers["Access-Control-Allow-Origin"] = origin
+    else:
+        return headers
+    headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    return headers
+
+
+def error_body(error: ShopError, request_id: str) -> dict:
+    """Return the error document every failure answers with."""
+    body = {"code": error.code, "message": error.message, "request_id": request_id}
+    if error.field:
+        body["field"] = error.field
+    return {"error": body}
+
+
+def render(response: Response, extra_headers: dict[str, str]) -> dict:
+    """Return the proxy result for `response`, JSON-encoded, with `extra_headers` added."""
+    headers = {**response.headers, **extra_headers}
+    body = ""
+    if response.body is not None:
+        body = json.dumps(response.body, separators=(",", ":"), ensure_ascii=False)
+        headers.setdefault("Content-Type", "application/json; charset=utf-8")
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": False,
+    }

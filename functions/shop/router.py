@@ -1,0 +1,80 @@
+"""Dispatches requests to operations by the contract's operationIds.
+
+Built once per container from the contract. API Gateway names the matched
+route in the event's `resource`, so dispatch is a dictionary lookup; a path
+is matched against the templates only for events without one. Construction
+fails when the code and the contract disagree in either direction: an
+operation without a handler, or a handler without an operation.
+"""
+
+from collections.abc import Callable
+
+from shop import contract
+from shop.errors import MethodNotAllowed, NotFound, ValidationFailed
+from shop.http import Request, decode_json_body
+from shop.validation import coerce, validate
+
+
+class Router:
+    def __init__(self, document: dict, handlers: dict[str, Callable]):
+        self.document = document
+        ops = contract.operations(document)
+        declared = {op.operation_id for op in ops}
+        missing, extra = declared - set(handlers), set(handlers) - declared
+        if missing or extra:
+            raise contract.ContractError(
+                "code and contract disagree: "
+                f"operations without a handler: {sorted(missing) or 'none'}; "
+                f"handlers without an operation: {sorted(extra) or 'none'}"
+            )
+        self.handlers = handlers
+        self.operations: dict[str, dict[str, contract.Operation]] = {}
+        for op in ops:
+            self.operations.setdefault(op.resource, {})[op.method] = op
+
+    def match(self, request: Request) -> contract.Operation:
+        """Return the operation for `request` and fill its path parameters.
+
+        Raises NotFound for an unknown path and MethodNotAllowed (with an
+        Allow header) for a known path with another method.
+        """
+        resource = request.resource if request.resource in self.operations else None
+        if resource is None:
+            for template, methods in self.operations.items():
+                found = next(iter(methods.values())).pattern.match(request.path)
+                if found:
+                    resource = template
+                    request.path_params = {**found.groupdict(), **request.path_params}
+                    break
+        if resource is None:
+            raise NotFound(f"no route for {request.method} {request.path}")
+        methods = self.operations[resource]
+        op = methods.get(request.method)
+        if op is None:
+            allow = ", ".join(sorted([*methods, "OPTIONS"]))
+            raise MethodNotAllowed(
+                f"{request.method} is not allowed on {resource}; allowed: {allow}",
+                headers={"Allow": allow},
+            )
+        if not request.path_params and "{" in resource:
+            request.path_params = op.pattern.match(request.path).groupdict()
+        return op
+
+    def bind(self, op: contract.Operation, request: Request, *, max_body_bytes: int) -> None:
+        """Validate the request against `op` and store typed values in request.params/body."""
+        sources = {"query": request.query, "path": request.path_params, "header": request.headers}
+        for param in op.parameters:
+            key = param.name.lower() if param.location == "header" else param.name
+            raw = sources[param.location].get(key)
+            if raw is None:
+                if param.required:
+                    raise ValidationFailed(f"{param.name} is required", field=param.name)
+                continue
+            value = coerce(raw, param.schema, param.name)
+            validate(self.document, param.schema, value, param.name)
+            request.params[param.name] = value
+        if op.body_schema is not None:
+            request.body = decode_json_body(request, max_bytes=max_body_bytes)
+            if not isinstance(request.body, dict):
+                raise ValidationFailed("the body must be a JSON object", field="body")
+            validate(self.document, op.body_schema, request.body, "")

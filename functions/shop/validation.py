@@ -1,0 +1,110 @@
+"""Validates parameters and bodies against the contract's schemas.
+
+A deliberately small subset of JSON Schema (the one the contract uses):
+type, enum, pattern, min/maxLength, minimum/maximum, required, properties,
+additionalProperties: false, items, min/maxItems and local $ref. Each
+failure names the field, e.g. `items[0].quantity`. Query, path and header
+values arrive as strings and are coerced to the declared type first.
+"""
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+
+from shop.contract import resolve
+from shop.errors import ValidationFailed
+
+_TYPES = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, Decimal, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+}
+_INT_TEXT = re.compile(r"^[+-]?[0-9]{1,12}$")
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def coerce(value: str, schema: dict, name: str):
+    """Turn a parameter's text into its declared type; raise ValidationFailed if it is not one."""
+    kind = schema.get("type", "string")
+    if kind == "integer":
+        if not _INT_TEXT.match(value):
+            raise ValidationFailed(f"{name} must be an integer", field=name)
+        return int(value)
+    if kind == "boolean":
+        if value not in ("true", "false"):
+            raise ValidationFailed(f"{name} must be true or false", field=name)
+        return value == "true"
+    return value
+
+
+def validate(document: dict, schema: dict, value, name: str) -> None:
+    """Raise ValidationFailed naming the first field of `value` that breaks `schema`."""
+    schema = resolve(document, schema)
+    kind = schema.get("type")
+    if kind:
+        allowed = _TYPES[kind]
+        if isinstance(value, bool) and kind != "boolean" or not isinstance(value, allowed):
+            raise ValidationFailed(f"{name} must be of type {kind}", field=name)
+    if "enum" in schema and value not in schema["enum"]:
+        choices = ", ".join(str(c) for c in schema["enum"])
+        raise ValidationFailed(f"{name} must be one of: {choices}", field=name)
+    if isinstance(value, str):
+        _check_string(schema, value, name)
+    elif isinstance(value, int | Decimal | float) and not isinstance(value, bool):
+        _check_number(schema, value, name)
+    elif isinstance(value, dict):
+        _check_object(document, schema, value, name)
+    elif isinstance(value, list):
+        _check_array(document, schema, value, name)
+
+
+def _check_string(schema: dict, value: str, name: str) -> None:
+    if len(value) < schema.get("minLength", 0):
+        raise ValidationFailed(
+            f"{name} must be at least {schema['minLength']} characters", field=name
+        )
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        raise ValidationFailed(
+            f"{name} must be at most {schema['maxLength']} characters", field=name
+        )
+    if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
+        raise ValidationFailed(f"{name} has an invalid format", field=name)
+
+
+def _check_number(schema: dict, value, name: str) -> None:
+    if "minimum" in schema and value < schema["minimum"]:
+        raise ValidationFailed(f"{name} must be at least {schema['minimum']}", field=name)
+    if "maximum" in schema and value > schema["maximum"]:
+        raise ValidationFailed(f"{name} must be at most {schema['maximum']}", field=name)
+
+
+def _check_object(document: dict, schema: dict, value: dict, name: str) -> None:
+    prefix = f"{name}." if name else ""
+    for key in schema.get("required", []):
+        if key not in value:
+            raise ValidationFailed(f"{prefix}{key} is required", field=f"{prefix}{key}")
+    properties = schema.get("properties", {})
+    for key, item in value.items():
+        if key in properties:
+            validate(document, properties[key], item, f"{prefix}{key}")
+        elif schema.get("additionalProperties") is False:
+            raise ValidationFailed(f"{prefix}{key} is not allowed", field=f"{prefix}{key}")
+
+
+def _check_array(document: dict, schema: dict, value: list, name: str) -> None:
+    if len(value) < schema.get("minItems", 0):
+        raise ValidationFailed(
+            f"{name} must have at least {schema['minItems']} item(s)", field=name
+        )
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        raise ValidationFailed(f"{name} must have at most {schema['maxItems']} items", field=name)
+    if "items" in schema:
+        for index, item in enumerate(value):
+            validate(document, schema["items"], item, f"{name}[{index}]")

@@ -1,0 +1,214 @@
+"""Shared fixtures: a throwaway MariaDB (TLS on), moto for AWS, and the api
+built exactly as in Lambda (secret -> URL, CA bundle -> SSLContext), with
+the session, environment and clock passed in instead of patched."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("SHOP_CONTRACT_PATH", str(ROOT / "api" / "openapi.yaml"))
+for key, value in {
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}.items():
+    os.environ[key] = value
+os.environ.pop("AWS_PROFILE", None)
+
+from support.events import LambdaContext  # noqa: E402
+from support.mariadb import MariaDB, make_tls  # noqa: E402
+
+SENDER = "orders@dev.shop.example.com"
+DEV_CONFIG = {
+    "log_level": "INFO",
+    "cors_allowed_origins": ["https://dev.shop.example.com", "http://127.0.0.1:8080"],
+    "page_size_default": 20,
+    "page_size_max": 100,
+    "max_body_bytes": 65536,
+    "currency": "EUR",
+    "sender_email": SENDER,
+    "report_recipients": ["ops@dev.shop.example.com"],
+    "retry_after_seconds": 3,
+    "warmer": {"concurrency": 3, "hold_ms": 50, "prime": True},
+    "features": {"order_emails": True, "order_events": True},
+}
+TABLES = ("notifications", "order_lines", "orders", "products")
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory):
+    base = tmp_path_factory.mktemp("mariadb")
+    server = MariaDB(base, tls=make_tls(base / "tls"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mariadb_schema(mariadb):
+    """Create and migrate the test database once per session; return its name."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from shop import migrations
+
+    with mariadb.admin() as conn, conn.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS shop_test CHARACTER SET utf8mb4")
+    engine = create_engine(mariadb.url("shop_test"), poolclass=NullPool)
+    migrations.upgrade(engine)
+    engine.dispose()
+    return "shop_test"
+
+
+@pytest.fixture
+def clean_db(mariadb, mariadb_schema):
+    """Empty every table before the test; return the database name."""
+    with mariadb.admin(database=mariadb_schema) as conn, conn.cursor() as cur:
+        cur.execute("SET FOREIGN_KEY_CHECKS=0")
+        for table in TABLES:
+            cur.execute(f"TRUNCATE TABLE {table}")
+    return mariadb_schema
+
+
+class FakeAws:
+    """moto-backed AWS with the stage's config, topic, sender and DB secret."""
+
+    def __init__(self, session):
+        self.session = session
+        self.ssm = session.client("ssm")
+        self.sns = session.client("sns")
+        self.ses = session.client("ses")
+        self.topic_arn = self.sns.create_topic(Name="shop-dev-order-events")["TopicArn"]
+        self.ses.verify_email_identity(EmailAddress=SENDER)
+        self.secret_arn = None
+
+    def set_config(self, stage: str = "dev", **changes) -> dict:
+        config = {**DEV_CONFIG, **changes}
+        self.ssm.put_parameter(
+            Name=f"/shop/{stage}/config", Type="String", Value=json.dumps(config), Overwrite=True
+        )
+        return config
+
+    def put_db_secret(self, username: str, password: str) -> str:
+        client = self.session.client("secretsmanager")
+        secret = json.dumps({"username": username, "password": password})
+        self.secret_arn = client.create_secret(Name="shop-dev-db", SecretString=secret)["ARN"]
+        return self.secret_arn
+
+    def sent_emails(self) -> list[dict]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[DEFAULT_ACCOUNT_ID][self.session.region_name]
+        return [
+            {"to": m.destinations["ToAddresses"], "subject": m.subject, "body": m.body}
+            for m in backend.sent_messages
+        ]
+
+    def published(self) -> list[dict]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[DEFAULT_ACCOUNT_ID][self.session.region_name].topics[self.topic_arn]
+        return [json.loads(message) for _id, message, *_ in topic.sent_notifications]
+
+
+@pytest.fixture
+def aws():
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        fake = FakeAws(boto3.session.Session(region_name="eu-west-1"))
+        fake.set_config("dev")
+        yield fake
+
+
+@pytest.fixture
+def lambda_env(aws, mariadb, clean_db):
+    """The api's environment as Terraform sets it, pointing at the test MariaDB over TLS."""
+    return {
+        "SHOP_PROJECT": "shop",
+        "SHOP_STAGE": "dev",
+        "SHOP_ALIASES": "dev",
+        "SHOP_CONFIG_PARAMETER": "/shop/{alias}/config",
+        "SHOP_DB_SECRET_ARN": aws.put_db_secret(mariadb.user, mariadb.password),
+        "SHOP_DB_HOST": "127.0.0.1",
+        "SHOP_DB_PORT": str(mariadb.port),
+        "SHOP_DB_NAME": clean_db,
+        "SHOP_DB_CA_BUNDLE": str(mariadb.tls.ca),
+        "SHOP_DB_CONNECT_TIMEOUT": "2",
+        "SHOP_DB_READ_TIMEOUT": "5",
+        "SHOP_TOPIC_ARN": aws.topic_arn,
+    }
+
+
+@pytest.fixture
+def make_api(aws, lambda_env):
+    """Return a factory of Api objects built like the handler builds them."""
+    from shop.app import build_api
+
+    def factory(env_changes=None, **kwargs):
+        return build_api({**lambda_env, **(env_changes or {})}, session=aws.session, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def api(make_api):
+    return make_api()
+
+
+@pytest.fixture
+def context():
+    return LambdaContext("dev")
+
+
+class Answer:
+    """A proxy result, decoded."""
+
+    def __init__(self, result: dict):
+        self.raw = result
+        self.status = result["statusCode"]
+        self.headers = result["headers"]
+        self.json = json.loads(result["body"]) if result["body"] else None
+
+    def __repr__(self):
+        return f"<Answer {self.status} {self.json}>"
+
+
+@pytest.fixture
+def call(api, context):
+    """Invoke the api with a sample event (see support.events.load_event) and decode the answer."""
+    from support.events import load_event
+
+    def invoke(name: str, *, target=None, alias: str | None = "dev", **overrides) -> Answer:
+        ctx = context if alias == "dev" else LambdaContext(alias)
+        return Answer((target or api).handle(load_event(name, **overrides), ctx))
+
+    return invoke
+
+
+PRODUCT = {
+    "sku": "MUG-001",
+    "name": "Enamel mug",
+    "description": "Blue enamel camping mug, 350 ml.",
+    "category": "kitchen",
+    "price": "12.50",
+    "stock": 25,
+}
+
+
+@pytest.fixture
+def add_product(call):
+    """Create a product through the API; return its JSON."""
+
+    def create(**fields) -> dict:
+        answer = call("create_product", body={**PRODUCT, **fields})
+        assert answer.status == 201, answer
+        return answer.json
+
+    return create
