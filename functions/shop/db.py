@@ -103,8 +103,9 @@ def unavailable_reason(exc: BaseException) -> str | None:
 class Database:
     """Hands out one connection per request and always closes it."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, ssl_context: ssl.SSLContext | None = None):
         self.engine = engine
+        self.ssl_context = ssl_context  # the one context every connect reuses
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

@@ -58,7 +58,7 @@ def build_runtime(
     )
     settings = database_settings(env, clients["secretsmanager"])
     ssl_context = build_ssl_context(settings.ca_bundle) if settings.ca_bundle else None
-    database = Database(make_engine(settings, ssl_context=ssl_context))
+    database = Database(make_engine(settings, ssl_context=ssl_context), ssl_context=ssl_context)
     notifier = Notifier(sns=clients["sns"], ses=clients["ses"], topic_arn=env.get("SHOP_TOPIC_ARN"))
     return Runtime(env, clients, loader, database, notifier, clients["ses"])
 

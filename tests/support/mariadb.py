@@ -86,6 +86,7 @@ class MariaDB:
             "--innodb-buffer-pool-size=64M",
             "--innodb-flush-log-at-trx-commit=2",
             "--skip-log-bin",
+            "--userstat=1",  # per-user connection counts, for the one-connection tests
         ]
         if self.tls:
             args += [
