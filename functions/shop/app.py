@@ -14,8 +14,16 @@ from collections.abc import Callable
 
 from shop import contract, logs, routes
 from shop.config import alias_from_arn
-from shop.errors import ConfigError, ServiceUnavailable, ShopError
-from shop.http import NotAnApiEvent, Response, cors_headers, error_body, parse_request, render
+from shop.errors import ConfigError, ServiceUnavailable, ShopError, UnsupportedEvent
+from shop.http import (
+    NotAnApiEvent,
+    Request,
+    Response,
+    cors_headers,
+    error_body,
+    parse_request,
+    render,
+)
 from shop.router import Router
 from shop.runtime import Runtime, build_runtime
 
@@ -43,28 +51,31 @@ class Api:
         started = self._timer()
         arn = getattr(context, "invoked_function_arn", None)
         lambda_request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
-        fields = {
-            "request_id": lambda_request_id,
-            "lambda_request_id": lambda_request_id,
-            "alias": alias_from_arn(arn),
-            "cold_start": cold,
-        }
-        extra_headers = {"Vary": "Origin"}
+        fields = {"lambda_request_id": lambda_request_id, "alias": alias_from_arn(arn)}
+        fields["cold_start"] = cold
         try:
-            request = parse_request(event, fallback_request_id=fields["request_id"])
+            request = parse_request(event, fallback_request_id=lambda_request_id)
         except NotAnApiEvent as exc:
             log.error("not an API Gateway event", extra={**fields, "reason": str(exc)})
-            error = ShopError(f"unsupported event: {exc}")
-            error.status, error.code = 400, "unsupported_event"
-            return render(Response(400, error_body(error, fields["request_id"])), extra_headers)
+            error = UnsupportedEvent(f"unsupported event: {exc}")
+            return render(Response(400, error_body(error, lambda_request_id)), {"Vary": "Origin"})
         fields |= {"request_id": request.request_id, "method": request.method, "path": request.path}
-        config = None
+        response, headers = self._serve(request, arn, fields)
+        fields |= {
+            "status": response.status,
+            "duration_ms": round((self._timer() - started) * 1000, 2),
+        }
+        log.info("request", extra=fields)
+        return render(response, headers)
+
+    def _serve(self, request: Request, arn: str | None, fields: dict) -> tuple[Response, dict]:
+        """Return the response and its CORS headers; every failure becomes an error response."""
+        config, cors = None, {"Vary": "Origin"}
         try:
-            stage = self.runtime.config_loader.stage_for(arn)
-            fields["stage"] = stage
-            config = self.runtime.config_loader.get(stage)
+            fields["stage"] = self.runtime.config_loader.stage_for(arn)
+            config = self.runtime.config_loader.get(fields["stage"])
             logs.set_level(config.log_level)
-            extra_headers = cors_headers(request.header("origin"), config.cors_allowed_origins)
+            cors = cors_headers(request.header("origin"), config.cors_allowed_origins)
             op = self.router.match(request)
             fields["route"] = op.operation_id
             self.router.bind(op, request, max_body_bytes=config.max_body_bytes)
@@ -76,19 +87,13 @@ class Api:
                 now=self._now,
                 new_id=self._new_id,
             )
-            response = self.router.handlers[op.operation_id](request, ctx)
+            return self.router.handlers[op.operation_id](request, ctx), cors
         except ShopError as exc:
-            response = self._error_response(exc, request.request_id, config, fields)
+            return self._error_response(exc, request.request_id, config, fields), cors
         except Exception:
             log.exception("unhandled error", extra=fields)
             error = ShopError("internal error; the request id identifies it in the logs")
-            response = Response(500, error_body(error, request.request_id))
-        fields |= {
-            "status": response.status,
-            "duration_ms": round((self._timer() - started) * 1000, 2),
-        }
-        log.info("request", extra=fields)
-        return render(response, extra_headers)
+            return Response(500, error_body(error, request.request_id)), cors
 
     def _error_response(self, exc: ShopError, request_id: str, config, fields: dict) -> Response:
         headers = dict(exc.headers)

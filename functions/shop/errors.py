@@ -23,6 +23,12 @@ class BadRequest(ShopError):
     status, code = 400, "bad_request"
 
 
+class UnsupportedEvent(ShopError):
+    """The api function was invoked with something that is not an API Gateway event."""
+
+    status, code = 400, "unsupported_event"
+
+
 class NotFound(ShopError):
     status, code = 404, "not_found"
 
