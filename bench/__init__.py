@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): figures are ratios against baselines run side by side."""

@@ -1,0 +1,195 @@
+"""The built api zip and deps layer work as a deployed function would.
+
+The real functions/ tree is built (in a temp copy, so build/ of the checkout is
+left alone), the api zip is unpacked where Lambda puts it (/var/task) and the
+deps layer where layers go (/opt, so /opt/python is on the path). A stand-in
+for Lambda's bootstrap then runs under this interpreter (the runtime's minor
+version) with -I -S: nothing from the venv is importable except what the real
+runtime ships (boto3 and its dependencies), put on the path explicitly.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from support.lambda_layout import invoke, unpack
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD_PY = ROOT / "build.py"
+EVENTS = ROOT / "tests" / "events"
+
+
+def build_real_tree(base: Path, *args) -> subprocess.CompletedProcess:
+    """Build a temp copy of the checkout's functions/ and api/ (the checkout's build/ stays)."""
+    if not (ROOT / "functions/shop/handlers/api.py").exists():
+        pytest.skip("functions/shop is not there yet")
+    for part in ("functions", "api"):
+        shutil.copytree(ROOT / part, base / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return subprocess.run(
+        [sys.executable, str(BUILD_PY), "--root", str(base), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory):
+    """The real api and migrate zips and their layers; return their build/ folder.
+
+    The project budget is checked by its own test below, so that a package
+    over budget still gets its run-time behaviour tested here.
+    """
+    repo = tmp_path_factory.mktemp("repo")
+    result = build_real_tree(repo, "api", "migrate", "--budget", "api=50")
+    assert result.returncode == 0, result.stderr
+    return repo / "build"
+
+
+@pytest.fixture(scope="module")
+def lambda_root(artifacts, tmp_path_factory):
+    """The api function with its layer, laid out like /var/task and /opt."""
+    return unpack(
+        tmp_path_factory.mktemp("lambda"), artifacts / "api.zip", [artifacts / "deps.zip"]
+    )
+
+
+@pytest.fixture(scope="module")
+def moto_server():
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def function_env(moto_server, mariadb, mariadb_schema):
+    """The api's environment as Terraform sets it, against moto and the test MariaDB."""
+    import boto3
+
+    from conftest import DEV_CONFIG
+
+    aws = {
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": moto_server,
+    }
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    ssm = session.client("ssm", endpoint_url=moto_server)
+    ssm.put_parameter(
+        Name="/shop/dev/config", Type="String", Value=json.dumps(DEV_CONFIG), Overwrite=True
+    )
+    secret = session.client("secretsmanager", endpoint_url=moto_server).create_secret(
+        Name="shop-dev-db-built-artifact",
+        SecretString=json.dumps({"username": mariadb.user, "password": mariadb.password}),
+    )
+    topic = session.client("sns", endpoint_url=moto_server).create_topic(Name="shop-dev-orders")
+    return {
+        **aws,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_LAMBDA_FUNCTION_VERSION": "7",
+        "SHOP_PROJECT": "shop",
+        "SHOP_STAGE": "dev",
+        "SHOP_ALIASES": "dev",
+        "SHOP_CONFIG_PARAMETER": "/shop/{alias}/config",
+        "SHOP_DB_SECRET_ARN": secret["ARN"],
+        "SHOP_DB_HOST": "127.0.0.1",
+        "SHOP_DB_PORT": str(mariadb.port),
+        "SHOP_DB_NAME": mariadb_schema,
+        "SHOP_DB_CA_BUNDLE": str(mariadb.tls.ca),
+        "SHOP_DB_CONNECT_TIMEOUT": "2",
+        "SHOP_DB_READ_TIMEOUT": "5",
+        "SHOP_TOPIC_ARN": topic["TopicArn"],
+    }
+
+
+def event(name: str) -> dict:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+@pytest.mark.mariadb
+def test_built_api_answers_keepalive_then_health_like_a_deployed_function(
+    lambda_root, function_env
+):
+    out = invoke(lambda_root, function_env, events=[event("warmer_ping"), event("health")])
+
+    keepalive, health = out["results"]
+    assert keepalive["result"]["warm"] is True and keepalive["result"]["cold_start"] is True
+    assert keepalive["sqlalchemy"] is False, "a keep-alive must not import SQLAlchemy"
+    assert health["result"]["statusCode"] == 200, health
+    assert json.loads(health["result"]["body"]) == {
+        "status": "ok",
+        "database": "ok",
+        "stage": "dev",
+    }
+    assert {"shop.handlers.api", "sqlalchemy", "pymysql"} <= set(out["from_package"])
+    assert out["elsewhere"] == [], "only the package, the layer and the runtime are imported"
+    assert out["without_pyc"] == [], "every imported module has its shipped bytecode"
+
+
+@pytest.mark.mariadb
+def test_built_migrate_function_upgrades_a_fresh_database(
+    artifacts, function_env, mariadb, tmp_path
+):
+    # GIVEN the migrate zip with both its layers (SQLAlchemy Core without the ORM, and Alembic)
+    root = unpack(
+        tmp_path, artifacts / "migrate.zip", [artifacts / "deps.zip", artifacts / "migrations.zip"]
+    )
+    with mariadb.admin() as conn, conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS shop_built_migrate")
+        cur.execute("CREATE DATABASE shop_built_migrate CHARACTER SET utf8mb4")
+    env = {**function_env, "SHOP_DB_NAME": "shop_built_migrate"}
+    # WHEN the deploy invokes it
+    out = invoke(root, env, handler="shop.handlers.migrate.handler", events=[{}])
+    # THEN the schema is at the newest revision, using only what the package ships
+    [result] = out["results"]
+    assert result["result"]["before"] is None
+    assert result["result"]["after"] == result["result"]["head"] == "0001"
+    assert out["elsewhere"] == [] and out["without_pyc"] == []
+    assert "sqlalchemy.orm" not in out["from_package"]
+
+
+def test_the_real_tree_builds_within_lambda_limits_and_the_project_budget(tmp_path):
+    result = build_real_tree(tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "build/manifest.json").read_text())
+    assert set(manifest["functions"]) == {"api", "migrate", "report", "warmer"}
+    warmer = zipfile.ZipFile(tmp_path / "build/warmer.zip").namelist()
+    assert not any("sqlalchemy" in n or n.startswith("shop/") for n in warmer)
+
+
+def test_the_deps_layer_is_stripped_x86_64_manylinux_for_cp312(artifacts):
+    from buildlib.spec import Target
+
+    with zipfile.ZipFile(artifacts / "deps.zip") as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+
+    elves = {n: d for n, d in files.items() if d[:4] == b"\x7fELF"}
+    assert any(name.startswith("python/sqlalchemy/") for name in elves)
+    assert all(int.from_bytes(d[18:20], "little") == 0x3E for d in elves.values())
+    assert sum(map(len, elves.values())) < 2 * 2**20, "SQLAlchemy's .so are stripped (~9 MiB)"
+    allowed = {str(tag) for tag in Target("python3.12", "x86_64").tags}
+    wheels = [d.decode() for n, d in files.items() if n.endswith(".dist-info/WHEEL")]
+    assert len(wheels) == 3  # PyMySQL, SQLAlchemy, typing_extensions: all from wheels
+    for wheel in wheels:
+        tags = {ln[5:] for ln in wheel.splitlines() if ln.startswith("Tag: ")}
+        assert tags & allowed, tags
+    assert not any(n.startswith(("python/boto3/", "python/botocore/")) for n in files)
+    assert not any("/tests/" in n or n.endswith((".pyi", ".c", "RECORD")) for n in files)
