@@ -1,0 +1,206 @@
+"""`python -m deploy <command> --env <stage>`: plan, deploy, destroy, rollback, logs."""
+
+import argparse
+import re
+import sys
+import time
+
+from deploy import release
+from deploy.steps import DeployError, Steps
+from deploy.terraform import ROOT, Stack, change_counts, use_cli_environment
+
+
+def session_for(tfvars_text: str):
+    """Return a boto3 session in the stage's region, through its assume_role when it has one."""
+    import boto3
+
+    region = re.search(r'^\s*region\s*=\s*"([^"]+)"', tfvars_text, re.MULTILINE)
+    session = boto3.session.Session(region_name=region.group(1) if region else None)
+    role = re.search(r'role_arn\s*=\s*"([^"]+)"', tfvars_text)
+    if not role:
+        return session
+    creds = session.client("sts").assume_role(RoleArn=role.group(1), RoleSessionName="shop-deploy")[
+        "Credentials"
+    ]
+    return boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=session.region_name,
+    )
+
+
+def project_of(tfvars_text: str) -> str:
+    found = re.search(r'^\s*project\s*=\s*"([^"]+)"', tfvars_text, re.MULTILINE)
+    return found.group(1) if found else "shop"
+
+
+def build(steps: Steps) -> None:
+    import subprocess
+
+    with steps.step("build the Lambda packages (build.py)"):
+        result = subprocess.run([sys.executable, str(ROOT / "build.py")], text=True)
+        if result.returncode:
+            raise DeployError("build.py failed (see above)", hint="fix the build error and retry")
+
+
+def plan(args) -> dict:
+    text = release.tfvars(args.env)
+    offline = args.offline
+    steps = Steps(4 if offline else 5)
+    if not offline:
+        with steps.step("preflight: state bucket and AWS credentials"):
+            release.check_backend()
+            release.check_credentials(session_for(text))
+    build(steps)
+    stack = Stack(args.env, mode="offline" if offline else "aws")
+    with steps.step(
+        f"terraform init ({'offline' if offline else 'S3 backend'}, workspace {args.env})"
+    ):
+        stack.prepare()
+        stack.init()
+    with steps.step(f"terraform plan with envs/{args.env}.tfvars"):
+        planned = stack.plan()
+    with steps.step("summarise"):
+        counts = change_counts(planned)
+        print("    " + ", ".join(f"{n} to {k}" for k, n in counts.items()))
+        print(f"    plan: {stack.plan_file.relative_to(ROOT)} and its .json")
+    return planned
+
+
+def deploy(args) -> None:
+    text = release.tfvars(args.env)
+    steps = Steps(9)
+    with steps.step("preflight: stage, state bucket, credentials, CA bundle, checkout"):
+        release.check_backend()
+        session = session_for(text)
+        identity = release.check_credentials(session)
+        print(f"    account {identity['Account']} as {identity['Arn']}")
+        release.check_ca_bundle(text)
+        release.check_clean_tree(args.env, args.allow_dirty)
+    build(steps)
+    stack = Stack(args.env)
+    with steps.step(f"terraform init (workspace {args.env})"):
+        stack.init()
+    with steps.step(f"terraform plan with envs/{args.env}.tfvars"):
+        counts = change_counts(stack.plan())
+        print("    " + ", ".join(f"{n} to {k}" for k, n in counts.items()))
+    with steps.step("terraform apply"):
+        stack.apply()
+        outputs = stack.outputs()
+    post_apply(steps, session, outputs)
+
+
+def post_apply(steps: Steps, session, outputs: dict) -> None:
+    """Migrations, site upload, cache invalidation and the smoke test."""
+    with steps.step("run migrations (invoke the migrate alias)"):
+        result = release.run_migrations(
+            session.client("lambda"), outputs["functions"]["migrate"]["alias_arn"]
+        )
+        print(f"    schema {result.get('before')} -> {result.get('after')}")
+    with steps.step("upload web/ to the site bucket"):
+        contract = _contract()
+        count = release.upload_site(
+            session.client("s3"), outputs["site_bucket"], ROOT / "web", contract
+        )
+        print(f"    {count} files to s3://{outputs['site_bucket']}")
+    with steps.step("invalidate the CloudFront cache"):
+        release.invalidate(session.client("cloudfront"), outputs["site_distribution_id"])
+    with steps.step("smoke test GET /v1/health"):
+        body = release.smoke_test(outputs["api_base_url"])
+        print(f"    {body}")
+    print(f"\nAPI:        {outputs['api_base_url']}/v1/")
+    print(f"Storefront: {outputs['site_url']}")
+
+
+def _contract() -> dict:
+    import yaml
+
+    document = yaml.safe_load((ROOT / "api" / "openapi.yaml").read_text())
+    document.pop("x-shop-integrations", None)
+    return document
+
+
+def destroy(args) -> None:
+    text = release.tfvars(args.env)
+    steps = Steps(4)
+    with steps.step("preflight: state bucket and credentials"):
+        release.check_backend()
+        release.check_credentials(session_for(text))
+    stack = Stack(args.env)
+    with steps.step(f"terraform init (workspace {args.env})"):
+        stack.init()
+    with steps.step("terraform plan -destroy"):
+        counts = change_counts(stack.plan(destroy=True))
+        print(f"    {counts['destroy']} resources to destroy")
+    if not args.yes:
+        answer = input(f"Type the stage name ({args.env}) to destroy it: ")
+        if answer.strip() != args.env:
+            raise DeployError("not confirmed; nothing was destroyed")
+    with steps.step("terraform apply (destroy)"):
+        stack.apply()
+
+
+def rollback(args) -> None:
+    text = release.tfvars(args.env)
+    session = session_for(text)
+    release.check_credentials(session)
+    names = ["api", "report", "migrate", "warmer"] if args.fn == "all" else [args.fn]
+    steps = Steps(len(names))
+    client = session.client("lambda")
+    for fn in names:
+        name = f"{project_of(text)}-{args.env}-{fn}"
+        with steps.step(f"move alias {name}:{args.env} back one version"):
+            before, after = release.rollback(client, name, args.env)
+            print(f"    version {before} -> {after}")
+    print("The next deploy moves the aliases forward again (Terraform owns them).")
+
+
+def logs(args) -> None:
+    text = release.tfvars(args.env)
+    session = session_for(text)
+    release.check_credentials(session)
+    group = f"/aws/lambda/{project_of(text)}-{args.env}-{args.fn}"
+    since = int((time.time() - args.since_minutes * 60) * 1000)
+    print(f"==> {group} (last {args.since_minutes} min{', following' if args.follow else ''})")
+    release.tail_logs(
+        session.client("logs"), group, since_ms=since, follow=args.follow, out=sys.stdout
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("plan", "deploy", "destroy", "rollback", "logs"):
+        command = sub.add_parser(name)
+        command.add_argument("--env", required=True, help="stage: dev, qa or prod")
+    sub.choices["plan"].add_argument("--offline", action="store_true", help="as CI: no AWS account")
+    sub.choices["deploy"].add_argument("--allow-dirty", action="store_true")
+    sub.choices["destroy"].add_argument("--yes", action="store_true")
+    sub.choices["rollback"].add_argument(
+        "--fn", default="api", choices=["api", "report", "migrate", "warmer", "all"]
+    )
+    sub.choices["logs"].add_argument(
+        "--fn", default="api", choices=["api", "report", "migrate", "warmer"]
+    )
+    sub.choices["logs"].add_argument("--since-minutes", type=int, default=10)
+    sub.choices["logs"].add_argument("--follow", action="store_true")
+    args = parser.parse_args(argv)
+    use_cli_environment()
+    try:
+        {"plan": plan, "deploy": deploy, "destroy": destroy, "rollback": rollback, "logs": logs}[
+            args.command
+        ](args)
+    except DeployError as exc:
+        print(f"\nerror: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"next:  {exc.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

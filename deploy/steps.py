@@ -1,0 +1,35 @@
+"""Numbered steps with durations, and failures that say what to do next."""
+
+import sys
+import time
+from contextlib import contextmanager
+
+
+class DeployError(Exception):
+    """A step failed; `hint` tells the user what to do next."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class Steps:
+    """Prints `==> [2/7] terraform init ... 1.4 s` for each step."""
+
+    def __init__(self, total: int, *, out=None):
+        self.total = total
+        self.done = 0
+        self.out = out or sys.stdout
+
+    @contextmanager
+    def step(self, title: str):
+        self.done += 1
+        started = time.perf_counter()
+        print(f"==> [{self.done}/{self.total}] {title}", file=self.out, flush=True)
+        try:
+            yield
+        except DeployError:
+            print(f"    failed after {time.perf_counter() - started:.1f} s", file=self.out)
+            raise
+        print(f"    done in {time.perf_counter() - started:.1f} s", file=self.out, flush=True)

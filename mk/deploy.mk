@@ -1,0 +1,28 @@
+# Day-to-day operations of a stage, driven from Python (deploy/): each step is
+# printed with its duration and any failure says what to do next.
+
+FN ?= api
+SINCE ?= 10
+ALLOW_DIRTY ?=
+YES ?=
+RDS_CA_URL := https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RDS_CA := functions/shop/certs/rds-global-bundle.pem
+
+.PHONY: deploy destroy rollback logs rds-ca
+
+deploy: venv ## Build, plan, apply ENV=<stage>, migrate, upload web/, smoke-test /v1/health
+	@$(PY) -m deploy deploy --env "$(ENV)" $(if $(ALLOW_DIRTY),--allow-dirty)
+
+destroy: venv ## Destroy ENV=<stage> (asks for the stage name unless YES=1)
+	@$(PY) -m deploy destroy --env "$(ENV)" $(if $(YES),--yes)
+
+rollback: venv ## Move ENV=<stage>'s FN alias (default api, or all) back one version
+	@$(PY) -m deploy rollback --env "$(ENV)" --fn "$(FN)"
+
+logs: venv ## Print FN's logs of ENV=<stage> from the last SINCE minutes (FOLLOW=1 keeps tailing)
+	@$(PY) -m deploy logs --env "$(ENV)" --fn "$(FN)" --since-minutes "$(SINCE)" $(if $(FOLLOW),--follow)
+
+rds-ca: ## Download the RDS CA bundle the functions verify the database with
+	@mkdir -p $(dir $(RDS_CA))
+	@curl -fsSL --retry 3 -o $(RDS_CA).tmp $(RDS_CA_URL) && mv $(RDS_CA).tmp $(RDS_CA)
+	@echo "==> $(RDS_CA) ($$(grep -c 'BEGIN CERTIFICATE' $(RDS_CA)) certificates); commit it"
