@@ -139,8 +139,11 @@ def _headers(key: str) -> dict:
         "application/json",
     ):
         content_type += "; charset=utf-8"
-    # HTML and JSON change with every deploy; assets are revalidated after an hour.
-    cache = "no-cache" if key.endswith((".html", ".json")) else "public, max-age=3600"
+    # Pages, scripts, styles and JSON change together with every deploy and
+    # their names carry no content hash, so browsers revalidate them (cheap
+    # with ETags); only images and fonts may be reused for an hour.
+    revalidate = key.endswith((".html", ".json", ".js", ".css"))
+    cache = "no-cache" if revalidate else "public, max-age=3600"
     return {"ContentType": content_type, "CacheControl": cache}
 
 

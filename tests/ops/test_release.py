@@ -29,20 +29,23 @@ def test_upload_site_puts_web_with_types_keeps_generated_files_and_removes_stale
     (web / "assets").mkdir(parents=True)
     (web / "index.html").write_text("<!doctype html>")
     (web / "assets" / "app.js").write_text("console.log(1)")
+    (web / "assets" / "logo.png").write_bytes(b"\x89PNG")
     (web / "config.json").write_text('{"apiBaseUrl": "http://127.0.0.1:3000"}')  # local copy
 
     count = release.upload_site(s3, "site", web, {"openapi": "3.0.3"})
 
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"]}
-    assert keys == {"index.html", "assets/app.js", "openapi.json", "config.json"}
-    assert count == 3
+    assert keys == {"index.html", "assets/app.js", "assets/logo.png", "openapi.json", "config.json"}
+    assert count == 4
+    png = s3.head_object(Bucket="site", Key="assets/logo.png")
+    assert (png["ContentType"], png["CacheControl"]) == ("image/png", "public, max-age=3600")
     config = s3.get_object(Bucket="site", Key="config.json")["Body"].read()
     assert config == b'{"apiBaseUrl": "https://api"}'  # Terraform's, not the local one
     html = s3.head_object(Bucket="site", Key="index.html")
     assert html["ContentType"] == "text/html; charset=utf-8" and html["CacheControl"] == "no-cache"
     js = s3.head_object(Bucket="site", Key="assets/app.js")
     assert js["ContentType"].endswith("javascript; charset=utf-8")
-    assert js["CacheControl"] == "public, max-age=3600"
+    assert js["CacheControl"] == "no-cache"  # no content hash in the name: revalidate
 
 
 def _stubbed_lambda(payload: dict, *, error: str | None = None):
