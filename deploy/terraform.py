@@ -20,18 +20,27 @@ from deploy.steps import DeployError
 ROOT = Path(__file__).resolve().parents[1]
 TF_DIR = ROOT / "terraform"
 PLANS = ROOT / "build" / "plans"
-MIRROR_CANDIDATES = ("/opt/tf-plugins", "/usr/share/tf-plugins")
 
 
 def find_mirror() -> Path | None:
-    """Return the provider filesystem mirror on this machine, if any."""
-    configured = os.environ.get("TF_PLUGIN_MIRROR")
-    candidates = (
-        [configured]
-        if configured
-        else [*MIRROR_CANDIDATES, *map(str, Path("/").glob("*/tf-plugins"))]
-    )
-    return next((Path(c) for c in candidates if c and Path(c).is_dir()), None)
+    """Return the provider filesystem mirror (a top-level `tf-plugins` folder), if any."""
+    if os.environ.get("TF_PLUGIN_MIRROR"):
+        return Path(os.environ["TF_PLUGIN_MIRROR"])
+    return next((c for c in sorted(Path("/").glob("*/tf-plugins")) if c.is_dir()), None)
+
+
+def write_cli_config(directory: Path) -> Path | None:
+    """Write the shipped mirror CLI config, pointed at the mirror found here; None without one."""
+    mirror = find_mirror()
+    if mirror is None:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "terraform.tfrc"
+    shipped = (TF_DIR / "mirror.tfrc").read_text()
+    text = shipped.replace('"/opt/tf-plugins"', json.dumps(str(mirror)))
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+    return target
 
 
 def backend_config() -> Path:
@@ -45,22 +54,12 @@ def use_cli_environment() -> None:
     Uses the mirror's CLI config when the provider mirror exists. Call once,
     at the start of the command.
     """
-    env = os.environ
-    env.update(TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
-    mirror = find_mirror()
-    if mirror:
-        config = ROOT / "build" / "terraform.tfrc"
-        config.parent.mkdir(parents=True, exist_ok=True)
-        text = (
-            (TF_DIR / "mirror.tfrc")
-            .read_text()
-            .replace('"/opt/tf-plugins"', json.dumps(str(mirror)))
-        )
-        if not config.exists() or config.read_text() != text:
-            config.write_text(text)
-        env["TF_CLI_CONFIG_FILE"] = str(config)
-    elif env.get("TF_CLI_CONFIG_FILE") and not Path(env["TF_CLI_CONFIG_FILE"]).exists():
-        env.pop("TF_CLI_CONFIG_FILE")  # a dangling setting only produces warnings
+    os.environ.update(TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    config = write_cli_config(ROOT / "build")
+    if config:
+        os.environ["TF_CLI_CONFIG_FILE"] = str(config)
+    elif not Path(os.environ.get("TF_CLI_CONFIG_FILE") or "/").is_file():
+        os.environ.pop("TF_CLI_CONFIG_FILE", None)  # a dangling setting only produces warnings
 
 
 class Stack:
@@ -140,10 +139,13 @@ class Stack:
         flags = {
             "input": False,
             "var_file": str(ROOT / "envs" / f"{self.stage}.tfvars"),
-            "var": {"manifest_path": str(ROOT / "build" / "manifest.json")},
             "out": str(self.plan_file),
             "destroy": IsFlagged if destroy else None,
         }
+        if self.mode != "aws":
+            # A scratch copy sits elsewhere; in terraform/ itself the default,
+            # relative path keeps the state independent of the checkout's place.
+            flags["var"] = {"manifest_path": str(ROOT / "build" / "manifest.json")}
         if self.mode == "offline":
             flags |= {"refresh": False, "lock": False}
         self._run("plan", stream=True, **flags)

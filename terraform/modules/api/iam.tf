@@ -1,0 +1,54 @@
+# API Gateway writes access and execution logs through one role per account
+# and region (aws_api_gateway_account is a singleton), so only one stage per
+# account creates it; see api.create_cloudwatch_role in docs/terraform.md.
+data "aws_iam_policy_document" "cloudwatch_assume" {
+  count = var.settings.create_cloudwatch_role ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "cloudwatch" {
+  count = var.settings.create_cloudwatch_role ? 1 : 0
+
+  # The execution log groups are created by API Gateway under names it picks.
+  statement {
+    sid = "PushLogs"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+      "logs:GetLogEvents",
+      "logs:FilterLogEvents",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "cloudwatch" {
+  count = var.settings.create_cloudwatch_role ? 1 : 0
+
+  name               = "${var.name}-apigateway-logs"
+  assume_role_policy = data.aws_iam_policy_document.cloudwatch_assume[0].json
+}
+
+resource "aws_iam_role_policy" "cloudwatch" {
+  count = var.settings.create_cloudwatch_role ? 1 : 0
+
+  name   = "push-logs"
+  role   = aws_iam_role.cloudwatch[0].id
+  policy = data.aws_iam_policy_document.cloudwatch[0].json
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.settings.create_cloudwatch_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
+}

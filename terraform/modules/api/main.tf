@@ -1,0 +1,250 @@
+locals {
+  contract = yamldecode(file(var.contract_path))
+  # x-shop-integrations only holds the YAML anchors; yamldecode has already
+  # inlined them where they are used.
+  document = { for key, value in local.contract : key => value if key != "x-shop-integrations" }
+
+  http_methods = ["get", "put", "post", "delete", "patch", "head", "options", "x-amazon-apigateway-any-method"]
+
+  # One entry per operation, keyed "METHOD /path", with parameters resolved
+  # through components/parameters so cache keys can be checked against them.
+  operations = merge([
+    for path, item in local.contract.paths : {
+      for method, op in item : "${method == "x-amazon-apigateway-any-method" ? "ANY" : upper(method)} ${path}" => {
+        path             = path
+        method           = method == "x-amazon-apigateway-any-method" ? "*" : upper(method)
+        integration_type = try(op["x-amazon-apigateway-integration"].type, "none")
+        cached           = try(op["x-shop-cache"], false)
+        cache_key        = try(tolist(op["x-amazon-apigateway-integration"].cacheKeyParameters), tolist([]))
+        parameters = [
+          for p in concat(try(item.parameters, []), try(op.parameters, [])) : {
+            name = try(local.contract.components.parameters[element(split("/", p["$ref"]), 3)].name, p.name)
+            in   = try(local.contract.components.parameters[element(split("/", p["$ref"]), 3)].in, p.in)
+          }
+        ]
+      } if contains(local.http_methods, method)
+    }
+  ]...)
+
+  proxy_routes = {
+    for key, op in local.operations : key => merge(op, {
+      # API Gateway matches a path parameter as one "*" in the execute-api ARN.
+      source_suffix = "${op.method}${replace(op.path, "/\\{[^}]+\\}/", "*")}"
+    }) if op.integration_type == "aws_proxy"
+  }
+
+  cached_routes = { for key, op in local.operations : key => op if op.cached }
+
+  # Every query and path parameter changes the answer, and so does Origin
+  # where it is declared (the response echoes it in CORS headers).
+  cache_key_gaps = {
+    for key, op in local.cached_routes : key => [
+      for p in op.parameters : "method.request.${p.in == "query" ? "querystring" : p.in}.${p.name}"
+      if(contains(["query", "path"], p.in) || (p.in == "header" && lower(p.name) == "origin"))
+      && !contains(op.cache_key, "method.request.${p.in == "query" ? "querystring" : p.in}.${p.name}")
+    ]
+  }
+  cache_key_problems = concat(
+    [for key, gaps in local.cache_key_gaps : "${key} is cached but its cacheKeyParameters miss ${join(", ", gaps)}" if length(gaps) > 0],
+    [for key, op in local.cached_routes : "${key} has x-shop-cache: true but only GET methods may be cached" if op.method != "GET"],
+  )
+
+  placeholders = {
+    "{{region}}"               = var.region
+    "{{cors_allowed_origins}}" = join(",", var.cors_origins)
+    "{{cors_primary_origin}}"  = var.cors_origins[0]
+    "{{cors_allow_methods}}"   = join(",", var.settings.cors.allow_methods)
+    "{{cors_allow_headers}}"   = join(",", var.settings.cors.allow_headers)
+    "{{cors_max_age}}"         = tostring(var.settings.cors.max_age_seconds)
+  }
+  # Rendered in two steps: everything but the function ARN is known at plan
+  # time, so the leftover-placeholder check never waits for an apply.
+  rendered_without_function = replace(replace(replace(replace(replace(replace(
+    jsonencode(local.document),
+    "{{region}}", local.placeholders["{{region}}"]),
+    "{{cors_allowed_origins}}", local.placeholders["{{cors_allowed_origins}}"]),
+    "{{cors_primary_origin}}", local.placeholders["{{cors_primary_origin}}"]),
+    "{{cors_allow_methods}}", local.placeholders["{{cors_allow_methods}}"]),
+    "{{cors_allow_headers}}", local.placeholders["{{cors_allow_headers}}"]),
+  "{{cors_max_age}}", local.placeholders["{{cors_max_age}}"])
+  leftover_placeholders = distinct(flatten(regexall("\\{\\{[^}]*\\}\\}", replace(local.rendered_without_function, "{{api_function_arn}}", ""))))
+  body                  = replace(local.rendered_without_function, "{{api_function_arn}}", var.function.arn)
+
+  method_settings = {
+    metrics_enabled        = var.settings.metrics_enabled
+    logging_level          = var.settings.logging_level
+    throttling_rate_limit  = var.settings.throttle.rate_limit
+    throttling_burst_limit = var.settings.throttle.burst_limit
+  }
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name              = "${var.name}-api"
+  description       = "Products-and-orders API (${var.stage}), imported from api/openapi.yaml"
+  body              = local.body
+  put_rest_api_mode = "overwrite"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(local.leftover_placeholders) == 0
+      error_message = "The contract still has unfilled placeholders after rendering: ${join(", ", local.leftover_placeholders)}. Terraform fills {{api_function_arn}} and ${join(", ", keys(local.placeholders))}; use only these in api/openapi.yaml."
+    }
+
+    precondition {
+      condition     = length(local.cache_key_problems) == 0
+      error_message = "Cached methods would serve one caller's answer to another: ${join("; ", local.cache_key_problems)}. Fix x-amazon-apigateway-integration.cacheKeyParameters (or x-shop-cache) in api/openapi.yaml."
+    }
+  }
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+
+  triggers = {
+    body = sha256(local.body)
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${var.name}-api/access"
+  retention_in_days = var.settings.access_log_retention_days
+}
+
+resource "aws_api_gateway_stage" "this" {
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  deployment_id = aws_api_gateway_deployment.this.id
+  stage_name    = var.stage
+  description   = "Invokes the ${var.function.alias_name} alias"
+
+  # The contract's integration URI appends :${stageVariables.alias}, so this
+  # stage invokes the alias of the same name and never $LATEST.
+  variables = {
+    alias = var.function.alias_name
+  }
+
+  cache_cluster_enabled = var.settings.cache.enabled
+  cache_cluster_size    = var.settings.cache.enabled ? var.settings.cache.size_gb : null
+  xray_tracing_enabled  = var.settings.xray_tracing
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      extendedRequestId  = "$context.extendedRequestId"
+      requestTime        = "$context.requestTime"
+      sourceIp           = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+      apiKeyId           = "$context.identity.apiKeyId"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      path               = "$context.path"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      responseLatency    = "$context.responseLatency"
+      integrationLatency = "$context.integrationLatency"
+      integrationStatus  = "$context.integration.status"
+      errorType          = "$context.error.responseType"
+      errorMessage       = "$context.error.message"
+    })
+  }
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = local.method_settings.metrics_enabled
+    logging_level          = local.method_settings.logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = local.method_settings.throttling_rate_limit
+    throttling_burst_limit = local.method_settings.throttling_burst_limit
+    caching_enabled        = false
+  }
+}
+
+# A method override replaces the stage defaults for that method, so it
+# repeats them next to the cache settings.
+resource "aws_api_gateway_method_settings" "cached" {
+  for_each = var.settings.cache.enabled ? local.cached_routes : {}
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "${trimprefix(each.value.path, "/")}/${each.value.method}"
+
+  settings {
+    metrics_enabled                            = local.method_settings.metrics_enabled
+    logging_level                              = local.method_settings.logging_level
+    data_trace_enabled                         = false
+    throttling_rate_limit                      = local.method_settings.throttling_rate_limit
+    throttling_burst_limit                     = local.method_settings.throttling_burst_limit
+    caching_enabled                            = true
+    cache_ttl_in_seconds                       = var.settings.cache.ttl_seconds
+    cache_data_encrypted                       = true
+    require_authorization_for_cache_control    = true
+    unauthorized_cache_control_header_strategy = "SUCCEED_WITH_RESPONSE_HEADER"
+  }
+}
+
+# One permission per route on the stage's alias: API Gateway may call the
+# alias only for that method and path of this stage.
+resource "aws_lambda_permission" "route" {
+  for_each = local.proxy_routes
+
+  statement_id  = "apigw-${lower(replace(each.value.method, "*", "any"))}-${trim(replace(lower(each.value.path), "/[^a-z0-9]+/", "-"), "-")}"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function.name
+  qualifier     = var.function.alias_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage}/${each.value.source_suffix}"
+
+  lifecycle {
+    precondition {
+      condition     = each.value.method != "*" && !strcontains("/${var.stage}/${each.value.source_suffix}", "/*/*")
+      error_message = "Route ${each.key} would grant API Gateway <execution_arn>/${var.stage}/${each.value.source_suffix}, a wildcard over methods or whole paths. Declare each method and path in api/openapi.yaml instead of x-amazon-apigateway-any-method or a bare {proxy+}."
+    }
+  }
+}
+
+resource "aws_api_gateway_usage_plan" "admin" {
+  name        = "${var.name}-admin"
+  description = "Callers of the admin routes (x-api-key)"
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.settings.admin_usage_plan.rate_limit
+    burst_limit = var.settings.admin_usage_plan.burst_limit
+  }
+
+  quota_settings {
+    limit  = var.settings.admin_usage_plan.quota_per_day
+    period = "DAY"
+  }
+}
+
+resource "aws_api_gateway_api_key" "admin" {
+  name        = "${var.name}-admin"
+  description = "Admin key for ${var.stage}"
+  enabled     = true
+}
+
+resource "aws_api_gateway_usage_plan_key" "admin" {
+  key_id        = aws_api_gateway_api_key.admin.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.admin.id
+}

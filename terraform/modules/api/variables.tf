@@ -1,0 +1,98 @@
+variable "name" {
+  description = "Name prefix of every resource (<project>-<stage>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
+    error_message = "name must be lowercase letters, digits and dashes."
+  }
+}
+
+variable "stage" {
+  description = "API Gateway stage name, the stage of the workspace."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.stage))
+    error_message = "stage must be lowercase letters and digits."
+  }
+}
+
+variable "region" {
+  description = "Region, filled into the contract's Lambda integration URIs."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must look like eu-west-1."
+  }
+}
+
+variable "contract_path" {
+  description = "Path of the OpenAPI contract (api/openapi.yaml) with x-amazon-apigateway-* extensions and {{placeholders}}."
+  type        = string
+
+  validation {
+    condition     = fileexists(var.contract_path)
+    error_message = "The contract file does not exist."
+  }
+}
+
+variable "function" {
+  description = "The Lambda function behind every aws_proxy route: name, unqualified ARN, and the alias the stage variable names."
+  type = object({
+    name       = string
+    arn        = string
+    alias_name = string
+  })
+}
+
+variable "cors_origins" {
+  description = "Origins allowed by CORS, in order; the first is the one gateway error responses name."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.cors_origins) > 0
+    error_message = "At least one CORS origin is needed."
+  }
+}
+
+variable "settings" {
+  description = "Stage cache, throttling, logging, admin usage plan, CORS preflight answers and whether to create the account's API Gateway CloudWatch role."
+  type = object({
+    cache = object({
+      enabled     = bool
+      size_gb     = optional(string, "0.5")
+      ttl_seconds = number
+    })
+    throttle = object({
+      rate_limit  = number
+      burst_limit = number
+    })
+    admin_usage_plan = object({
+      rate_limit    = number
+      burst_limit   = number
+      quota_per_day = number
+    })
+    logging_level             = optional(string, "ERROR")
+    metrics_enabled           = optional(bool, true)
+    xray_tracing              = optional(bool, false)
+    access_log_retention_days = number
+    create_cloudwatch_role    = bool
+    cors = optional(object({
+      allow_methods   = optional(list(string), ["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+      allow_headers   = optional(list(string), ["Content-Type", "X-Api-Key", "Idempotency-Key", "If-Match", "If-None-Match"])
+      max_age_seconds = optional(number, 600)
+    }), {})
+  })
+
+  validation {
+    condition     = contains(["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"], var.settings.cache.size_gb)
+    error_message = "settings.cache.size_gb must be an API Gateway cache size."
+  }
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.settings.logging_level)
+    error_message = "settings.logging_level must be OFF, ERROR or INFO."
+  }
+}

@@ -1,0 +1,176 @@
+locals {
+  port            = 3306
+  family          = "mysql${join(".", slice(split(".", var.database.engine_version), 0, 2))}"
+  connection_need = sum(concat([var.database.connection_headroom], values(var.client_concurrency)))
+  connection_list = join(" + ", [for name, c in var.client_concurrency : "${name}=${c}"])
+}
+
+resource "aws_db_subnet_group" "this" {
+  name        = var.name
+  description = "Private database subnets of ${var.name}"
+  subnet_ids  = var.subnet_ids
+}
+
+resource "aws_db_parameter_group" "this" {
+  name        = "${var.name}-mysql"
+  family      = local.family
+  description = "${var.name}: connection limit and TLS-only clients"
+
+  parameter {
+    name         = "max_connections"
+    value        = tostring(var.database.max_connections)
+    apply_method = "immediate"
+  }
+
+  # The functions verify the server certificate; refusing plaintext makes a
+  # misconfigured client fail loudly instead of silently downgrading.
+  parameter {
+    name         = "require_secure_transport"
+    value        = "1"
+    apply_method = "immediate"
+  }
+
+  lifecycle {
+    # Each Lambda environment holds at most one connection (NullPool), so the
+    # reserved concurrency of the clients bounds the connections they open.
+    # Behind RDS Proxy the proxy's pool bounds them instead.
+    precondition {
+      condition     = var.database.enable_proxy || local.connection_need <= var.database.max_connections
+      error_message = "Connection budget exceeded: reserved concurrency ${local.connection_list} plus headroom ${var.database.connection_headroom} is ${local.connection_need} connections, but database.max_connections is ${var.database.max_connections}. Lower functions.<name>.reserved_concurrency, raise database.max_connections (if the instance class has the memory for it), or set database.enable_proxy = true."
+    }
+  }
+}
+
+resource "aws_security_group" "this" {
+  name        = "${var.name}-database"
+  description = "MySQL, reachable only from the functions (or the proxy)"
+  vpc_id      = var.vpc_id
+
+  tags = { Name = "${var.name}-database" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "from_clients" {
+  security_group_id            = aws_security_group.this.id
+  description                  = "MySQL from the functions"
+  ip_protocol                  = "tcp"
+  from_port                    = local.port
+  to_port                      = local.port
+  referenced_security_group_id = var.database.enable_proxy ? aws_security_group.proxy[0].id : var.client_security_group_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "clients_to_database" {
+  security_group_id            = var.client_security_group_id
+  description                  = "MySQL to ${var.database.enable_proxy ? "RDS Proxy" : "the database"}"
+  ip_protocol                  = "tcp"
+  from_port                    = local.port
+  to_port                      = local.port
+  referenced_security_group_id = var.database.enable_proxy ? aws_security_group.proxy[0].id : aws_security_group.this.id
+}
+
+resource "aws_db_instance" "this" {
+  identifier     = var.name
+  engine         = "mysql"
+  engine_version = var.database.engine_version
+  instance_class = var.database.instance_class
+
+  allocated_storage     = var.database.allocated_storage_gb
+  max_allocated_storage = var.database.max_allocated_storage_gb
+  storage_type          = "gp3"
+  storage_encrypted     = true
+
+  db_name  = var.database.db_name
+  username = var.database.master_username
+  # RDS creates and rotates the password in Secrets Manager: it never
+  # appears in tfvars, plan or state.
+  manage_master_user_password = true
+
+  port                   = local.port
+  db_subnet_group_name   = aws_db_subnet_group.this.name
+  vpc_security_group_ids = [aws_security_group.this.id]
+  parameter_group_name   = aws_db_parameter_group.this.name
+  publicly_accessible    = false
+  multi_az               = var.database.multi_az
+  ca_cert_identifier     = "rds-ca-rsa2048-g1"
+
+  backup_retention_period   = var.database.backup_retention_days
+  backup_window             = var.database.backup_window
+  maintenance_window        = var.database.maintenance_window
+  copy_tags_to_snapshot     = true
+  deletion_protection       = var.database.deletion_protection
+  skip_final_snapshot       = var.database.skip_final_snapshot
+  final_snapshot_identifier = var.database.skip_final_snapshot ? null : "${var.name}-final"
+
+  auto_minor_version_upgrade      = true
+  performance_insights_enabled    = var.database.performance_insights
+  enabled_cloudwatch_logs_exports = ["error", "slowquery"]
+
+  tags = { Name = var.name }
+}
+
+resource "aws_security_group" "proxy" {
+  count = var.database.enable_proxy ? 1 : 0
+
+  name        = "${var.name}-db-proxy"
+  description = "RDS Proxy in front of ${var.name}"
+  vpc_id      = var.vpc_id
+
+  tags = { Name = "${var.name}-db-proxy" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "proxy_from_clients" {
+  count = var.database.enable_proxy ? 1 : 0
+
+  security_group_id            = aws_security_group.proxy[0].id
+  description                  = "MySQL from the functions"
+  ip_protocol                  = "tcp"
+  from_port                    = local.port
+  to_port                      = local.port
+  referenced_security_group_id = var.client_security_group_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "proxy_to_database" {
+  count = var.database.enable_proxy ? 1 : 0
+
+  security_group_id            = aws_security_group.proxy[0].id
+  description                  = "MySQL to the database"
+  ip_protocol                  = "tcp"
+  from_port                    = local.port
+  to_port                      = local.port
+  referenced_security_group_id = aws_security_group.this.id
+}
+
+resource "aws_db_proxy" "this" {
+  count = var.database.enable_proxy ? 1 : 0
+
+  name                   = var.name
+  engine_family          = "MYSQL"
+  role_arn               = aws_iam_role.proxy[0].arn
+  vpc_subnet_ids         = var.subnet_ids
+  vpc_security_group_ids = [aws_security_group.proxy[0].id]
+  require_tls            = true
+
+  auth {
+    auth_scheme = "SECRETS"
+    iam_auth    = "DISABLED"
+    secret_arn  = aws_db_instance.this.master_user_secret[0].secret_arn
+  }
+}
+
+resource "aws_db_proxy_default_target_group" "this" {
+  count = var.database.enable_proxy ? 1 : 0
+
+  db_proxy_name = aws_db_proxy.this[0].name
+
+  connection_pool_config {
+    # Keeps the connection headroom free for operators and migrations.
+    max_connections_percent = floor(100 * (var.database.max_connections - var.database.connection_headroom) / var.database.max_connections)
+  }
+}
+
+resource "aws_db_proxy_target" "this" {
+  count = var.database.enable_proxy ? 1 : 0
+
+  db_proxy_name          = aws_db_proxy.this[0].name
+  target_group_name      = aws_db_proxy_default_target_group.this[0].name
+  db_instance_identifier = aws_db_instance.this.identifier
+}

@@ -1,0 +1,81 @@
+variable "name" {
+  description = "Name prefix of every resource (<project>-<stage>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
+    error_message = "name must be lowercase letters, digits and dashes."
+  }
+}
+
+variable "database" {
+  description = "Instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions, not here."
+  type = object({
+    instance_class           = string
+    engine_version           = optional(string, "8.0")
+    allocated_storage_gb     = number
+    max_allocated_storage_gb = number
+    multi_az                 = bool
+    deletion_protection      = bool
+    skip_final_snapshot      = bool
+    backup_retention_days    = number
+    backup_window            = optional(string, "02:00-03:00")
+    maintenance_window       = optional(string, "sun:03:30-sun:04:30")
+    max_connections          = number
+    connection_headroom      = number
+    db_name                  = optional(string, "shop")
+    master_username          = optional(string, "shop_admin")
+    enable_proxy             = optional(bool, false)
+    performance_insights     = optional(bool, false)
+    client = object({
+      ca_bundle         = string
+      connect_timeout_s = number
+      read_timeout_s    = number
+    })
+  })
+
+  validation {
+    condition     = can(regex("^8\\.0(\\.[0-9]+)?$", var.database.engine_version))
+    error_message = "database.engine_version must be MySQL 8.0."
+  }
+
+  validation {
+    condition     = var.database.backup_retention_days >= 1 && var.database.backup_retention_days <= 35
+    error_message = "database.backup_retention_days must be 1-35."
+  }
+
+  validation {
+    condition     = var.database.max_connections >= 10 && var.database.connection_headroom >= 1
+    error_message = "database.max_connections must be at least 10 and connection_headroom at least 1."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the database security group."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private database subnets, at least two zones."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) >= 2
+    error_message = "An RDS subnet group needs subnets in at least two availability zones."
+  }
+}
+
+variable "client_security_group_id" {
+  description = "Security group of the functions; the only source admitted on 3306."
+  type        = string
+}
+
+variable "client_concurrency" {
+  description = "Reserved concurrency of each function that opens database connections (one connection per environment at most)."
+  type        = map(number)
+
+  validation {
+    condition     = alltrue([for c in values(var.client_concurrency) : c >= 1])
+    error_message = "Every database client needs a reserved concurrency of at least 1, or its connections are unbounded."
+  }
+}

@@ -1,0 +1,118 @@
+variable "name" {
+  description = "Function name (<project>-<stage>-<function>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 letters, digits, dashes or underscores."
+  }
+}
+
+variable "description" {
+  description = "What the function does, shown in the console."
+  type        = string
+}
+
+variable "alias_name" {
+  description = "Alias that callers invoke; named after the stage and moved to every new version."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,127}$", var.alias_name))
+    error_message = "alias_name must be lowercase letters, digits and dashes (it is a stage name)."
+  }
+}
+
+variable "settings" {
+  description = "Per-stage runtime settings from the tfvars."
+  type = object({
+    memory_mb               = number
+    timeout_s               = number
+    architecture            = optional(string, "x86_64")
+    reserved_concurrency    = number
+    provisioned_concurrency = optional(number, 0)
+    log_retention_days      = number
+  })
+
+  validation {
+    condition     = var.settings.memory_mb >= 128 && var.settings.memory_mb <= 10240 && var.settings.timeout_s >= 1 && var.settings.timeout_s <= 900
+    error_message = "memory_mb must be 128-10240 and timeout_s 1-900."
+  }
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.settings.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+
+  validation {
+    condition     = var.settings.reserved_concurrency >= 1 && var.settings.provisioned_concurrency >= 0 && var.settings.provisioned_concurrency <= var.settings.reserved_concurrency
+    error_message = "reserved_concurrency must be >= 1 and provisioned_concurrency 0..reserved_concurrency."
+  }
+}
+
+variable "package" {
+  description = "The built package from build/manifest.json: zip path, its base64 SHA-256, handler, runtime, architecture it was built for, and layer version ARNs."
+  type = object({
+    filename         = string
+    source_code_hash = string
+    handler          = string
+    runtime          = string
+    architecture     = string
+    layer_arns       = list(string)
+  })
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.package.runtime))
+    error_message = "package.runtime must be a Python runtime such as python3.12."
+  }
+
+  validation {
+    condition     = length(var.package.layer_arns) <= 5
+    error_message = "A Lambda function can use at most five layers."
+  }
+}
+
+variable "vpc" {
+  description = "Subnets and security groups when the function must reach private resources; null keeps it out of the VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}
+
+variable "environment" {
+  description = "Environment variables (names in docs/architecture.md)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "policy_statements" {
+  description = "What the function may do beyond writing its own logs (and managing its ENIs when in a VPC). Actions are named one by one."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for s in var.policy_statements : length(s.actions) > 0 && alltrue([for a in s.actions : can(regex("^[a-z0-9-]+:[A-Za-z0-9]+$", a))])])
+    error_message = "Every policy action must be named in full (service:Action); wildcards such as \"*\" or \"s3:*\" are not allowed."
+  }
+}
+
+variable "schedules" {
+  description = "EventBridge schedules that invoke the alias, keyed by a short name."
+  type = map(object({
+    description         = string
+    schedule_expression = string
+    enabled             = bool
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : can(regex("^(cron|rate)\\(.+\\)$", s.schedule_expression))])
+    error_message = "schedule_expression must be cron(...) or rate(...)."
+  }
+}

@@ -1,0 +1,23 @@
+resource "aws_sns_topic" "this" {
+  name              = "${var.name}-order-events"
+  kms_master_key_id = "alias/aws/sns"
+}
+
+# Not encrypted with the AWS-managed key on purpose: CloudWatch alarms
+# cannot publish to a topic encrypted with it, and alarms carry no personal
+# data.
+resource "aws_sns_topic" "alarms" {
+  name = "${var.name}-alarms"
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  for_each = toset(var.alarm_emails)
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_ses_email_identity" "this" {
+  email = var.sender_email
+}
