@@ -47,7 +47,7 @@ def build(steps: Steps) -> None:
 def plan(args) -> dict:
     text = release.tfvars(args.env)
     offline = args.offline
-    steps = Steps(4 if offline else 5)
+    steps = Steps(5 if offline else 6)
     if not offline:
         with steps.step("preflight: state bucket and AWS credentials"):
             release.check_backend()
@@ -65,12 +65,34 @@ def plan(args) -> dict:
         counts = change_counts(planned)
         print("    " + ", ".join(f"{n} to {k}" for k, n in counts.items()))
         print(f"    plan: {stack.plan_file.relative_to(ROOT)} and its .json")
+    review_plan(steps, stack, planned)
     return planned
+
+
+def review_plan(steps: Steps, stack: Stack, planned: dict) -> None:
+    """Run the plan review (docs/review.md); a failed check stops here."""
+    import review
+
+    with steps.step("review the plan against the serverless lessons (docs/review.md)"):
+        source = stack.plan_file.with_suffix(".json").relative_to(ROOT)
+        try:
+            report = review.run(planned, stack.stage, source=str(source))
+        except review.ReviewError as exc:
+            raise DeployError(f"cannot review the plan: {exc}") from exc
+        out = stack.plan_file.with_suffix(".review.md")
+        out.write_text(report.markdown + "\n")
+        print(report.markdown)
+        if not report.ok:
+            raise DeployError(
+                f"{report.summary} (see {out.relative_to(ROOT)})",
+                hint="fix the findings, or add a reviewed entry with its reason "
+                "to envs/review-allow.yaml",
+            )
 
 
 def deploy(args) -> None:
     text = release.tfvars(args.env)
-    steps = Steps(9)
+    steps = Steps(10)
     with steps.step("preflight: stage, state bucket, credentials, CA bundle, checkout"):
         release.check_backend()
         session = session_for(text)
@@ -83,8 +105,10 @@ def deploy(args) -> None:
     with steps.step(f"terraform init (workspace {args.env})"):
         stack.init()
     with steps.step(f"terraform plan with envs/{args.env}.tfvars"):
-        counts = change_counts(stack.plan())
+        planned = stack.plan()
+        counts = change_counts(planned)
         print("    " + ", ".join(f"{n} to {k}" for k, n in counts.items()))
+    review_plan(steps, stack, planned)
     with steps.step("terraform apply"):
         stack.apply()
         outputs = stack.outputs()

@@ -172,9 +172,16 @@ def test_logs_prints_the_functions_recent_lines(aws_env):
 def test_offline_plan_reports_each_step_and_writes_the_plan_json():
     result = run("plan", "--env", "dev", "--offline", timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    for step in ("[1/4] build", "[2/4] terraform init", "[3/4] terraform plan", "[4/4] summarise"):
+    for step in (
+        "[1/5] build",
+        "[2/5] terraform init",
+        "[3/5] terraform plan",
+        "[4/5] summarise",
+        "[5/5] review the plan",
+    ):
         assert step in result.stdout
-    assert result.stdout.count("done in") == 4
+    assert result.stdout.count("done in") == 5
+    assert "review: 16 checks, 0 failed" in result.stdout
     plan = json.loads((ROOT / "build/plans/dev.offline.json").read_text())
     functions = [c for c in plan["resource_changes"] if c["type"] == "aws_lambda_function"]
     assert {c["change"]["after"]["function_name"] for c in functions} == {
