@@ -68,7 +68,7 @@ monitoring = {
 
 app_config = {
   log_level            = "DEBUG"
-  cors_allowed_origins = ["http://localhost:3000", "http://127.0.0.1:3000"]
+  cors_allowed_origins = ["http://127.0.0.1:8080", "http://localhost:8080"]
   currency             = "EUR"
   sender_email         = "orders-dev@shop.example.com"
   report_recipients    = ["dev-team@shop.example.com"]

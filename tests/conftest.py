@@ -18,23 +18,10 @@ for key, value in {
     os.environ[key] = value
 os.environ.pop("AWS_PROFILE", None)
 
+from support.data import DEV_CONFIG, PRODUCT, SENDER  # noqa: E402
 from support.events import LambdaContext  # noqa: E402
 from support.mariadb import MariaDB, make_tls  # noqa: E402
 
-SENDER = "orders@dev.shop.example.com"
-DEV_CONFIG = {
-    "log_level": "INFO",
-    "cors_allowed_origins": ["https://dev.shop.example.com", "http://127.0.0.1:8080"],
-    "page_size_default": 20,
-    "page_size_max": 100,
-    "max_body_bytes": 65536,
-    "currency": "EUR",
-    "sender_email": SENDER,
-    "report_recipients": ["ops@dev.shop.example.com"],
-    "retry_after_seconds": 3,
-    "warmer": {"concurrency": 3, "hold_ms": 50, "prime": True},
-    "features": {"order_emails": True, "order_events": True},
-}
 TABLES = ("notifications", "order_lines", "orders", "products")
 
 
@@ -190,16 +177,6 @@ def call(api, context):
         return Answer((target or api).handle(load_event(name, **overrides), ctx))
 
     return invoke
-
-
-PRODUCT = {
-    "sku": "MUG-001",
-    "name": "Enamel mug",
-    "description": "Blue enamel camping mug, 350 ml.",
-    "category": "kitchen",
-    "price": "12.50",
-    "stock": 25,
-}
 
 
 @pytest.fixture

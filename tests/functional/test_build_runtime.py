@@ -80,7 +80,7 @@ def function_env(moto_server, mariadb, mariadb_schema):
     """The api's environment as Terraform sets it, against moto and the test MariaDB."""
     import boto3
 
-    from conftest import DEV_CONFIG
+    from support.data import DEV_CONFIG
 
     aws = {
         "AWS_DEFAULT_REGION": "eu-west-1",

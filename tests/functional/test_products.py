@@ -1,6 +1,6 @@
 """Products through the real handler, against MariaDB over TLS."""
 
-from conftest import PRODUCT
+from support.data import PRODUCT
 
 
 def test_create_returns_the_product_with_location_and_etag(call):
