@@ -33,7 +33,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--state-dir", type=Path, default=ROOT / ".local", help="SQLite file, lock, API key")
     add("--tfvars", type=Path, help="stage tfvars (envs/dev.tfvars)")
     add("--concurrency", type=int, default=4, help="api worker processes at most (4)")
-    add("--cache-ttl", type=float, default=300, help="gateway cache TTL, seconds; 0 = off")
+    add(
+        "--cache-ttl",
+        type=float,
+        help="gateway cache TTL, seconds; 0 = off (default: the stage's, from its tfvars)",
+    )
     add(
         "--cache-key-drop",
         action="append",
@@ -165,7 +169,7 @@ def _say_ready(stack, seconds: float) -> None:
         ("local AWS", f"{stack.aws.endpoint}  (moto: SSM, SNS, SES, S3, Secrets Manager)"),
         ("database", stack.database_url.split("@")[-1]),
         ("API key", f"{stack.api_key}  (x-api-key, admin routes)"),
-        ("cache", f"TTL {stack.options.cache_ttl:g}s; flush: curl -X DELETE {api}/_local/cache"),
+        ("cache", f"TTL {stack.cache_ttl:g}s; flush: curl -X DELETE {api}/_local/cache"),
     ]
     for label, value in rows:
         print(f"  {label:<11}{value}")

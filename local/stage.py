@@ -49,6 +49,7 @@ class StageValues:
     key_throttle: tuple[float, int] | None = (5, 10)
     functions: dict = field(default_factory=lambda: copy.deepcopy(FUNCTION_DEFAULTS))
     config_ttl_seconds: int = 60
+    cache_ttl: float = 0  # the stage's gateway cache: 0 when its cache cluster is off
     source: str = "embedded defaults"
 
 
@@ -94,8 +95,15 @@ def load(path: Path, *, stage: str = "dev") -> StageValues:
         key_throttle=_bucket(plan),
         functions=functions,
         config_ttl_seconds=int(values.get("config_ttl_seconds", 60)),
+        cache_ttl=_cache_ttl(api.get("cache")),
         source=str(path),
     )
+
+
+def _cache_ttl(settings: dict | None) -> float:
+    if not settings or not settings.get("enabled"):
+        return 0
+    return float(settings.get("ttl_seconds", 300))
 
 
 def _bucket(settings: dict | None) -> tuple[float, int] | None:

@@ -40,7 +40,7 @@ class Options:
     project: str = "shop"
     stage: str = "dev"
     concurrency: int = 4
-    cache_ttl: float = 300
+    cache_ttl: float | None = None  # None: the stage's (0 when its cache is off)
     cache_key_drop: tuple[str, ...] = ()
     integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS
     api_key: str | None = None  # default: kept in <state dir>/api-key
@@ -142,7 +142,9 @@ class Stack:
                 **values.cors.placeholders(),
             },
         )
-        response_cache = cache.ResponseCache(opts.cache_ttl, drop=opts.cache_key_drop)
+        ttl = values.cache_ttl if opts.cache_ttl is None else opts.cache_ttl
+        self.cache_ttl = ttl
+        response_cache = cache.ResponseCache(ttl, drop=opts.cache_key_drop)
         throttle = key_throttle = None
         if opts.throttle and values.throttle:
             throttle = TokenBucket(*values.throttle)

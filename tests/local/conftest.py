@@ -33,6 +33,7 @@ def local_stack(tmp_path_factory):
         api_key=API_KEY,
         throttle=False,
         record_events=500,
+        cache_ttl=300,  # the fixture stage has no cache cluster; these tests need one
     )
     stack = Stack(options, log=LogFile(state / "stack.log"))
     stack.start()

@@ -3,6 +3,7 @@ Terraform's optional() defaults, and a missing file falls back to embedded
 defaults; the storefront server serves web/ as CloudFront would."""
 
 import json
+import re
 
 import pytest
 from localkit import ROOT, TFVARS, http_request
@@ -77,12 +78,18 @@ def test_another_stages_tfvars_is_refused(tmp_path):
 
 
 def test_the_repositorys_dev_tfvars_is_readable():
-    path = ROOT / "envs" / "dev.tfvars"
-    if not path.exists():
-        pytest.skip("envs/dev.tfvars is not there yet")
-    values = stage.load(path)
+    values = stage.load(ROOT / "envs" / "dev.tfvars")
     assert values.name == "dev"
-    assert values.app_config["cors_allowed_origins"]
+    # The storefront's local origin must be allowed, first: gateway errors carry it.
+    assert values.app_config["cors_allowed_origins"][0] == "http://127.0.0.1:8080"
+    assert values.cache_ttl == 0  # dev has no cache cluster in AWS, so none locally
+
+
+def test_the_gateway_cache_follows_the_stages_cache_cluster():
+    for name in ("qa", "prod"):
+        text = (ROOT / "envs" / f"{name}.tfvars").read_text()
+        expected = float(re.search(r"cache\s*=\s*{[^}]*ttl_seconds\s*=\s*(\d+)", text).group(1))
+        assert stage.load(ROOT / "envs" / f"{name}.tfvars", stage=name).cache_ttl == expected
 
 
 @pytest.fixture
