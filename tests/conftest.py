@@ -103,6 +103,20 @@ class FakeAws:
         return [json.loads(message) for _id, message, *_ in topic.sent_notifications]
 
 
+@pytest.fixture(scope="module")
+def moto_server():
+    """A moto server on a free 127.0.0.1 port (one per test module); yield its URL."""
+    from moto.server import ThreadedMotoServer
+
+    from support.mariadb import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
 @pytest.fixture
 def aws():
     import boto3

@@ -61,21 +61,6 @@ def lambda_root(artifacts, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def moto_server():
-    import socket
-
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def function_env(moto_server, mariadb, mariadb_schema):
     """The api's environment as Terraform sets it, against moto and the test MariaDB."""
     import boto3

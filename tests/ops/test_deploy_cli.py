@@ -4,7 +4,6 @@ changes, a real offline plan, and rollback/logs against a moto server."""
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import zipfile
@@ -64,26 +63,13 @@ def test_missing_credentials_stop_the_deploy_before_anything_changes(tmp_path):
     assert "terraform" not in result.stdout  # neither init nor plan ran
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def aws_env(moto_endpoint):
+def aws_env(moto_server):
     import requests
 
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
     return {
-        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ENDPOINT_URL": moto_server,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-1",
