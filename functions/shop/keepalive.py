@@ -12,10 +12,11 @@ This module must import nothing beyond the standard library.
 
 import os
 import time
-import uuid
 
 # One id per execution environment: module state lives as long as the container.
-CONTAINER_ID = uuid.uuid4().hex
+# os.urandom, not uuid: `import uuid` (and the platform module it loads) costs
+# more than everything else a keep-alive does.
+CONTAINER_ID = os.urandom(16).hex()
 MAX_HOLD_MS = 1000
 
 
