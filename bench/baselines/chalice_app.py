@@ -1,0 +1,46 @@
+"""Baseline (b): Chalice (the runtime part its packager ships: chalice/app.py),
+config and secret through boto3, SQLAlchemy Core over PyMySQL."""
+
+import os
+
+from chalice import BadRequestError, Chalice, CORSConfig, NotFoundError, Response
+
+from . import common, sql
+
+config, secret = sql.load_settings()
+repo = sql.SqlRepository(sql.make_engine(secret))
+app = Chalice(app_name="shop-bench")
+cors = CORSConfig(
+    allow_origin=config["cors_allowed_origins"][0],
+    expose_headers=common.CORS_EXPOSED.split(","),
+)
+
+
+@app.route("/v1/products/{id}", methods=["GET"], cors=cors)
+def get_product(id):  # the name API Gateway's resource gives the path parameter
+    try:
+        row = repo.get(common.positive_int(id, "id"))
+    except common.BadInput as exc:
+        raise BadRequestError(str(exc)) from exc
+    if row is None:
+        raise NotFoundError(f"product {id} does not exist")
+    return Response(body=common.to_json(row), status_code=200, headers={"ETag": common.etag(row)})
+
+
+@app.route("/v1/products", methods=["GET"], cors=cors)
+def list_products():
+    try:
+        q = common.list_query(app.current_request.query_params, config)
+    except common.BadInput as exc:
+        raise BadRequestError(str(exc)) from exc
+    rows, total = repo.page(q["category"], q["sort"], q["page"], q["page_size"])
+    return common.page_json(rows, total, q["page"], q["page_size"])
+
+
+@app.route("/v1/health", methods=["GET"], cors=cors)
+def health():
+    repo.ping()
+    return {"status": "ok", "database": "ok", "stage": os.environ["SHOP_STAGE"]}
+
+
+handler = app

@@ -1,0 +1,123 @@
+"""Small helpers every benchmark uses: statistics, progress, workers, results.
+
+Progress goes to stderr (a run takes minutes); figures go to
+bench/results/<metric>.json with their raw samples, and the table to
+stdout and docs/benchmarks.md (bench/report.py).
+"""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+WORKERS = BENCH / "workers"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def summary(samples) -> dict:
+    """Return median, p90, min and count of `samples` (rounded for reading)."""
+    values = sorted(samples)
+    p90 = (
+        statistics.quantiles(values, n=10, method="inclusive")[-1] if len(values) > 1 else values[0]
+    )
+    return {
+        "median": round(statistics.median(values), 3),
+        "p90": round(p90, 3),
+        "min": round(values[0], 3),
+        "n": len(values),
+    }
+
+
+def percentile(samples, q: float) -> float:
+    values = sorted(samples)
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 3) if b else float("nan")
+
+
+def run_worker(script: str, base: Path, spec: dict, env: dict, timeout: float = 180) -> dict:
+    """Run bench/workers/<script> in a fresh `python -I -S -B`; return its last JSON line."""
+    spec = {
+        "task": str(base / "var/task"),
+        "opt": str(base / "opt"),
+        "runtime": str(base / "var/runtime"),
+        **spec,
+    }
+    spec_file = base / f"{script}.spec.json"
+    spec_file.write_text(json.dumps(spec, default=str))
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", str(WORKERS / script), str(spec_file)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=base / "var/task",
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {script} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def machine() -> dict:
+    """Return what the figures were measured on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    os_name = platform.platform()
+    try:
+        release = dict(
+            line.split("=", 1)
+            for line in Path("/etc/os-release").read_text().splitlines()
+            if "=" in line
+        )
+        os_name = release.get("PRETTY_NAME", os_name).strip('"')
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "os": os_name,
+        "python": platform.python_version(),
+    }
+
+
+def write_result(metric: str, data: dict) -> Path:
+    """Write bench/results/<metric>.json (atomically) and return its path."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{metric}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+class Timer:
+    def __enter__(self):
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started
+        return False

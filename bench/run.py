@@ -1,0 +1,262 @@
+"""`make bench`: every benchmark, in one session on one machine, then the table.
+
+    .venv/bin/python -m bench.run [--only coldstart,keepalive,warm,nullpool,concurrency,gateway]
+                                  [--runs 15] [--quick] [--tree NAME=PATH ...] [--no-docs]
+
+Order: build a copy of the tree (cold, then no-op) and package the
+baselines from bench/.venv; start one MariaDB (TLS) and one moto server
+for everybody and seed the catalogue; then the cold starts, warm routing,
+NullPool over TLS and the 50-worker run; last the local gateway. Each
+metric is written to bench/results/<metric>.json with its raw samples;
+the table goes to stdout and into docs/benchmarks.md (bench/report.py).
+Progress goes to stderr. Nothing here asserts a time.
+
+`--tree NAME=PATH` adds another build of the api (a patched copy of the
+tree) to the cold starts and the warm loop, to measure what a change in
+functions/ buys before it is made.
+"""
+
+import argparse
+import json
+import re
+import ssl
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from bench import coldstart, concurrency, gateway, nullpool, package, report, warm
+from bench.measure import ROOT, log, machine, write_result
+from bench.stack import bench_stack
+
+EVENTS = ROOT / "tests" / "events"
+DATABASE = "shop_bench"
+SEEDED, CATEGORY_COUNT, PAGE_SIZE = 60, 30, 10
+# The stages verify RDS against its global CA bundle (envs/*.tfvars), about
+# a hundred CAs; loading such a bundle is what makes a per-connect context
+# dear, so every variant here verifies against one of that size.
+BUNDLE_CAS = 120
+PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?", re.S)
+METRICS = ("coldstart", "keepalive", "warm", "nullpool", "concurrency", "gateway")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(METRICS), help="comma-separated metrics")
+    parser.add_argument("--runs", type=int, default=15, help="cold starts per variant (DB-backed)")
+    parser.add_argument("--keepalive-runs", type=int, default=40)
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs, shorter loads (a smoke run)"
+    )
+    parser.add_argument("--tree", action="append", default=[], metavar="NAME=PATH")
+    parser.add_argument("--venv", type=Path, default=ROOT / "bench" / ".venv")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    args.only = [m.strip() for m in args.only.split(",") if m.strip()]
+    unknown = set(args.only) - set(METRICS)
+    if unknown:
+        parser.error(f"unknown metric(s): {', '.join(sorted(unknown))}")
+    if args.quick:
+        args.runs, args.keepalive_runs = 3, 6
+    return args
+
+
+def event(name: str, **changes) -> dict:
+    data = json.loads((EVENTS / f"{name}.json").read_text())
+    data.update(changes)
+    return data
+
+
+def seed(server) -> int:
+    """Insert the catalogue every variant reads; return the id of one live product."""
+    from sqlalchemy import create_engine, insert
+    from sqlalchemy.pool import NullPool
+
+    from shop.schema import products
+
+    engine = create_engine(server.url(DATABASE), poolclass=NullPool)
+    moment = datetime(2026, 11, 1, 12, 0, 0, 123456)
+    rows = [
+        {
+            "sku": f"BENCH-{i:04d}",
+            "name": f"Bench product {i:02d}",
+            "description": "A product the benchmarks read",
+            "category": "kitchen" if i % 2 else "garden",
+            "price_cents": 100 + (i * 397) % 9000,
+            "currency": "EUR",
+            "stock": 10 + i,
+            "version": 1,
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        for i in range(1, SEEDED + 1)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(products), rows)
+        first = conn.execute(products.select().order_by(products.c.id).limit(1)).first()
+    engine.dispose()
+    return first.id
+
+
+def ca_bundle(test_ca: Path, into: Path) -> tuple[Path, int]:
+    """Write the test CA plus public roots up to BUNDLE_CAS certificates; return (path, count)."""
+    roots: list[bytes] = []
+    for source in (ssl.get_default_verify_paths().cafile, "/etc/ssl/certs/ca-certificates.crt"):
+        if source and Path(source).is_file():
+            roots = PEM.findall(Path(source).read_bytes())
+            break
+    if not roots:
+        import certifi
+
+        roots = PEM.findall(Path(certifi.where()).read_bytes())
+    chosen = [test_ca.read_bytes(), *roots[: BUNDLE_CAS - 1]]
+    into.write_bytes(b"".join(c if c.endswith(b"\n") else c + b"\n" for c in chosen))
+    return into, len(chosen)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    info = machine()
+    log(f"bench: {info['date']}, {info['cpu']} x{info['cores']}, Python {info['python']}")
+    with tempfile.TemporaryDirectory(prefix="shop-bench-") as tmp:
+        base = Path(tmp)
+        log("building the api from a copy of the tree (cold, then no-op)")
+        build = package.build_tree(ROOT, base / "tree", log=log)
+        ours = package.ours(build)
+        write_result("artifact_size_build", {"machine": info, **sizes(build)})
+        extra = []
+        for spec in args.tree:
+            name, _, path = spec.partition("=")
+            log(f"building --tree {name} from {path}")
+            built = package.build_tree(Path(path).resolve(), base / f"tree-{name}", 1, log=log)
+            extra.append(package.ours(built, name=name, label=f"{name} ({path})"))
+        log(f"packaging the baselines from {args.venv}")
+        site = package.venv_site(args.venv)
+        baselines = {
+            name: package.package_baseline(name, site, base / "zips", ours.function_zip)
+            for name in package.BASELINES
+        }
+        no_pyc = package.without_bytecode(ours, base / "zips")
+        variants = [ours, *extra, no_pyc, *baselines.values()]
+        with bench_stack(DATABASE) as (server, env):
+            product_id = seed(server)
+            bundle, cas = ca_bundle(server.tls.ca, base / "ca-bundle.pem")
+            env = {**env, "SHOP_DB_CA_BUNDLE": str(bundle)}
+            log(f"every variant verifies the server against a bundle of {cas} CAs")
+            log(f"seeded {SEEDED} products; MariaDB on port {server.port} (TLS)")
+            roots = coldstart.prepare(variants, base / "run")
+            run_metrics(args, info, variants, roots, env, server, product_id)
+        if "gateway" in args.only:
+            problem = gateway.available()
+            if problem:
+                log(f"local gateway: skipped ({problem})")
+                write_result("gateway", {"machine": info, "skipped": problem})
+            else:
+                log("local gateway throughput")
+                write_result("gateway", {"machine": info, **gateway.measure(**gateway_load(args))})
+    table = report.render()
+    print(table)
+    if not args.no_docs:
+        path = report.write_docs(table)
+        log(f"table written to {path.relative_to(ROOT)}")
+    return 0
+
+
+def run_metrics(args, info, variants, roots, env, server, product_id) -> None:
+    by = {v.name: v for v in variants}
+    ours_builds = [v for v in variants if v.kind == "ours" and v.bytecode]
+    if "coldstart" in args.only:
+        log(f"cold start to the first DB-backed response: {args.runs} rounds")
+        chosen = [*ours_builds, by["ours_no_bytecode"], *(by[n] for n in package.DB_BASELINES)]
+        listing = event("list_products")
+        samples = coldstart.run(
+            chosen,
+            roots,
+            env,
+            listing,
+            args.runs,
+            coldstart.db_check(CATEGORY_COUNT, PAGE_SIZE),
+            "cold start, DB",
+        )
+        write_result(
+            "coldstart_db",
+            {
+                "machine": info,
+                "event": "GET /v1/products?category=kitchen&sort=price&page=1&page_size=10",
+                "runs": args.runs,
+                "variants": coldstart.summarise(chosen, samples, "ours"),
+            },
+        )
+    if "keepalive" in args.only:
+        log(f"cold start to a keep-alive answer: {args.keepalive_runs} rounds")
+        chosen = [*ours_builds, by["stdlib"]]
+        ping = {"warmer": {"hold_ms": 0, "prime": False}}
+        samples = coldstart.run(
+            chosen, roots, env, ping, args.keepalive_runs, coldstart.keepalive_check, "keep-alive"
+        )
+        write_result(
+            "coldstart_keepalive",
+            {
+                "machine": info,
+                "event": ping,
+                "runs": args.keepalive_runs,
+                "variants": coldstart.summarise(chosen, samples, "ours"),
+            },
+        )
+    if "warm" in args.only:
+        log("warm routing + JSON, item route")
+        chosen = [*ours_builds, *(by[n] for n in warm.VARIANTS if n != "ours")]
+        figures = warm.measure(
+            chosen,
+            roots,
+            env,
+            event("get_product"),
+            passes=1 if args.quick else 2,
+        )
+        write_result("warm_routing", {"machine": info, "event": "GET /v1/products/1", **figures})
+    if "nullpool" in args.only:
+        log("NullPool request over TLS")
+        rounds = (3, 10) if args.quick else (12, 25)
+        figures = nullpool.measure(
+            roots["ours"], env, server, DATABASE, env["SHOP_DB_CA_BUNDLE"], *rounds
+        )
+        write_result("nullpool_tls", {"machine": info, **figures})
+    if "concurrency" in args.only:
+        log("50 concurrent workers through NullPool")
+        item = event(
+            "get_product",
+            path=f"/v1/products/{product_id}",
+            pathParameters={"id": str(product_id)},
+        )
+        seconds = 3.0 if args.quick else 10.0
+        with server.admin() as conn, conn.cursor() as cur:
+            cur.execute("FLUSH STATUS")
+        figures = concurrency.measure(roots["ours"], env, server, item, threads=50, seconds=seconds)
+        write_result("concurrency", {"machine": info, **figures})
+
+
+def gateway_load(args) -> dict:
+    return {"seconds": 3.0, "warmup": 2.0} if args.quick else {}
+
+
+def sizes(build: dict) -> dict:
+    manifest = build["manifest"]
+    api = manifest["functions"]["api"]
+    layers = {name: manifest["layers"][name] for name in api["layers"]}
+    spec = json.loads((ROOT / "functions" / "functions.json").read_text())
+    budget_mb = spec["functions"]["api"].get("budget_mb", 5)
+    total = api["size"] + sum(layer["size"] for layer in layers.values())
+    return {
+        "api_zip_bytes": api["size"],
+        "layers_bytes": {name: layer["size"] for name, layer in layers.items()},
+        "api_plus_layers_bytes": total,
+        "unzipped_bytes": api["unzipped_size"] + sum(x["unzipped_size"] for x in layers.values()),
+        "budget_mib": budget_mb,
+        "share_of_budget": round(total / (budget_mb * 1024 * 1024), 3),
+        "build_cold_s": round(build["cold_s"], 3),
+        "build_noop_s": [round(s, 3) for s in build["noop_s"]],
+        "note": "cold: build.py in a fresh copy of the tree, no build/, wheel cache warm",
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
