@@ -1,11 +1,11 @@
-"""`python -m deploy <command> --env <stage>`: plan, deploy, destroy, rollback, logs."""
+"""`python -m deploy <command> --env <stage>`: plan, deploy, destroy, rollback, logs, rehearse."""
 
 import argparse
 import re
 import sys
 import time
 
-from deploy import release
+from deploy import rehearsal, release
 from deploy.steps import DeployError, Steps
 from deploy.terraform import ROOT, Stack, change_counts, use_cli_environment
 
@@ -199,6 +199,9 @@ def main(argv=None) -> int:
         command = sub.add_parser(name)
         command.add_argument("--env", required=True, help="stage: dev, qa or prod")
     sub.choices["plan"].add_argument("--offline", action="store_true", help="as CI: no AWS account")
+    sub.add_parser(
+        "rehearse", help="apply to a local moto, re-plan, read back, destroy"
+    ).add_argument("--env", required=True, help="stage: dev, qa or prod")
     sub.choices["deploy"].add_argument("--allow-dirty", action="store_true")
     sub.choices["destroy"].add_argument("--yes", action="store_true")
     sub.choices["rollback"].add_argument(
@@ -212,9 +215,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     use_cli_environment()
     try:
-        {"plan": plan, "deploy": deploy, "destroy": destroy, "rollback": rollback, "logs": logs}[
-            args.command
-        ](args)
+        {
+            "plan": plan,
+            "deploy": deploy,
+            "destroy": destroy,
+            "rollback": rollback,
+            "logs": logs,
+            "rehearse": rehearsal.rehearse,
+        }[args.command](args)
     except DeployError as exc:
         print(f"\nerror: {exc.message}", file=sys.stderr)
         if exc.hint:

@@ -68,7 +68,7 @@ variable "contract_path" {
 }
 
 variable "network" {
-  description = "The stage's VPC: CIDR, availability zones (names, not looked up), NAT mode, subnet sizes and optional interface endpoints."
+  description = "The stage's VPC: CIDR, availability zones (names, not looked up), NAT mode, subnet sizes, optional interface endpoints and how long its flow log (rejected traffic) is kept."
   type = object({
     cidr_block         = string
     availability_zones = list(string)
@@ -78,7 +78,8 @@ variable "network" {
       app      = optional(number, 4)
       database = optional(number, 8)
     }), {})
-    interface_endpoints = optional(set(string), [])
+    interface_endpoints     = optional(set(string), [])
+    flow_log_retention_days = optional(number, 30)
   })
 
   validation {
@@ -109,6 +110,11 @@ variable "network" {
   validation {
     condition     = alltrue([for s in var.network.interface_endpoints : can(regex("^[a-z0-9.-]+$", s))])
     error_message = "network.interface_endpoints are service short names such as ssm or secretsmanager."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.network.flow_log_retention_days)
+    error_message = "network.flow_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
   }
 }
 

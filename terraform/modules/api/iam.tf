@@ -16,9 +16,13 @@ data "aws_iam_policy_document" "cloudwatch_assume" {
 data "aws_iam_policy_document" "cloudwatch" {
   count = var.settings.create_cloudwatch_role ? 1 : 0
 
-  # The execution log groups are created by API Gateway under names it picks.
+  # The role is shared by every API of the account in this region, so it is
+  # scoped to the log groups API Gateway writes, not to this stage's: the
+  # execution logs (API-Gateway-Execution-Logs_<api id>/<stage>, named by API
+  # Gateway) and the JSON access logs (/aws/apigateway/..., created here).
+  # The account is a wildcard because the offline plan never looks it up.
   statement {
-    sid = "PushLogs"
+    sid = "PushApiGatewayLogs"
     actions = [
       "logs:CreateLogGroup",
       "logs:CreateLogStream",
@@ -28,7 +32,12 @@ data "aws_iam_policy_document" "cloudwatch" {
       "logs:GetLogEvents",
       "logs:FilterLogEvents",
     ]
-    resources = ["*"]
+    resources = [
+      "arn:aws:logs:${var.region}:*:log-group:API-Gateway-Execution-Logs_*",
+      "arn:aws:logs:${var.region}:*:log-group:API-Gateway-Execution-Logs_*:log-stream:*",
+      "arn:aws:logs:${var.region}:*:log-group:/aws/apigateway/*",
+      "arn:aws:logs:${var.region}:*:log-group:/aws/apigateway/*:log-stream:*",
+    ]
   }
 }
 

@@ -79,6 +79,7 @@ locals {
 }
 
 resource "aws_api_gateway_rest_api" "this" {
+  #checkov:skip=CKV_AWS_237: Every argument is updated in place (the body through put_rest_api_mode = "overwrite"); a replacement gets a new ID and URL anyway, and create_before_destroy would be forced onto the api function the body names, whose fixed name cannot exist twice.
   name              = "${var.name}-api"
   description       = "Products-and-orders API (${var.stage}), imported from api/openapi.yaml"
   body              = local.body
@@ -113,12 +114,20 @@ resource "aws_api_gateway_deployment" "this" {
   }
 }
 
+#trivy:ignore:AVD-AWS-0017 CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
 resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_158: CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
+  #checkov:skip=CKV_AWS_338: Retention is api.access_log_retention_days, set per stage (7, 14, 90 days); a year of access logs is cost without a reader.
   name              = "/aws/apigateway/${var.name}-api/access"
   retention_in_days = var.settings.access_log_retention_days
 }
 
+#trivy:ignore:AVD-AWS-0003 X-Ray is the per-stage switch api.xray_tracing: on in prod, off in dev and qa where traces are not worth their cost.
 resource "aws_api_gateway_stage" "this" {
+  #checkov:skip=CKV_AWS_73: X-Ray is the per-stage switch api.xray_tracing: on in prod, off in dev and qa where traces are not worth their cost.
+  #checkov:skip=CKV_AWS_120: The cache cluster is the per-stage switch api.cache.enabled: off in dev (it bills by the hour), on in qa and prod.
+  #checkov:skip=CKV2_AWS_29: No web ACL: the stage is throttled (api.throttle) and admin writes need a key in a usage plan with a quota; a WAF per stage (about 5 USD a month plus rules and requests) is not in the design yet.
+  #checkov:skip=CKV2_AWS_51: A client certificate authenticates API Gateway to an HTTP backend; every integration here is Lambda proxy or mock, where it is never presented.
   rest_api_id   = aws_api_gateway_rest_api.this.id
   deployment_id = aws_api_gateway_deployment.this.id
   stage_name    = var.stage
@@ -159,7 +168,9 @@ resource "aws_api_gateway_stage" "this" {
   depends_on = [aws_api_gateway_account.this]
 }
 
+#trivy:ignore:AVD-AWS-0190 Stage defaults for every method: caching is switched on per method (method_settings.cached) only for the GETs the contract marks x-shop-cache; caching */* would cache writes and personal orders.
 resource "aws_api_gateway_method_settings" "all" {
+  #checkov:skip=CKV_AWS_225: Stage defaults for every method: caching is switched on per method (method_settings.cached) only for the GETs the contract marks x-shop-cache, each with its full cache key; caching */* would cache writes and personal orders.
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"

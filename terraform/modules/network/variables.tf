@@ -19,7 +19,7 @@ variable "region" {
 }
 
 variable "network" {
-  description = "CIDR, availability zones, NAT mode (single, per_az or none), subnet sizes as newbits of the VPC CIDR, and interface endpoints placed in the app subnets."
+  description = "CIDR, availability zones, NAT mode (single, per_az or none), subnet sizes as newbits of the VPC CIDR, interface endpoints placed in the app subnets, and the flow log's retention in days."
   type = object({
     cidr_block         = string
     availability_zones = list(string)
@@ -29,7 +29,8 @@ variable "network" {
       app      = optional(number, 4)
       database = optional(number, 8)
     }), {})
-    interface_endpoints = optional(set(string), [])
+    interface_endpoints     = optional(set(string), [])
+    flow_log_retention_days = optional(number, 30)
   })
 
   validation {

@@ -1,0 +1,329 @@
+"""The apply rehearsal: a real `terraform apply` of a stage against a local AWS (moto).
+
+`python -m deploy rehearse --env dev` (`make rehearse ENV=dev`) starts moto in
+server mode on a free 127.0.0.1 port, then, on a scratch copy of the root
+with the override files of terraform/rehearsal/ (provider endpoints, local
+backend, workarounds for moto's gaps):
+
+1. applies the stage with the packages of the real build;
+2. plans again, which must show no change at all;
+3. reads back with boto3 what the stage must look like (deploy/readback.py);
+4. rebuilds the functions from a copy of functions/ and plans: no change;
+5. changes the api handler in that copy, rebuilds, plans (exactly that
+   function and its alias change), applies, and reads back the new version
+   behind the alias;
+6. destroys, and checks that nothing is left.
+
+The provider's endpoints can only point at 127.0.0.1 (a validation in
+terraform/rehearsal/rehearsal.tf), and the rehearsal drops any AWS session
+settings from its environment, so it cannot touch a real account. What it
+proves and what it cannot: docs/infra-verification.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from python_terraform import IsFlagged
+
+from deploy.steps import DeployError, Steps
+from deploy.terraform import ROOT, TF_DIR, Stack
+
+REHEARSAL_DIR = TF_DIR / "rehearsal"
+# The function the re-run changes: the one with the most dependents (the API,
+# its permissions, the warmer's target), so anything that moved with it shows.
+CHANGED_FUNCTION = "api"
+
+
+class MotoServer:
+    """moto in server mode on a free 127.0.0.1 port, in its own process."""
+
+    def __init__(self, log: Path):
+        self.log = log
+        self.port = _free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen | None = None
+
+    def __enter__(self) -> MotoServer:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("w") as out:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise DeployError(f"moto exited at start (see {self.log})")
+            try:
+                self.reset()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise DeployError(f"moto did not answer on {self.endpoint} within 30 s (see {self.log})")
+
+    def reset(self) -> None:
+        """Forget every resource (POST /moto-api/reset)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=5).close()
+
+    def __exit__(self, *exc) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+        self._process = None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RehearsalStack(Stack):
+    """The stage's root in build/tf-rehearsal/<stage>/, pointed at moto.
+
+    Its packages come from `package_root`/build/manifest.json: one folder
+    whose content changes between runs while its paths stay the same, since
+    a zip's path is part of a function's configuration (`filename`).
+    """
+
+    def __init__(self, stage: str, *, endpoint: str, package_root: Path):
+        super().__init__(
+            stage, mode="rehearsal", overrides=tuple(sorted(REHEARSAL_DIR.glob("*.tf")))
+        )
+        self.package_root = package_root
+        self.endpoint = endpoint
+
+    def _run(self, *args, stream: bool = False, **flags) -> str:
+        out = super()._run(*args, stream=stream, **flags)
+        if args[0] in ("init", "plan", "apply"):
+            with (self.workdir.parent / "terraform.log").open("a") as log:
+                log.write(f"$ terraform {' '.join(args)}\n{out}\n")
+        return out
+
+    def prepare(self) -> None:
+        super().prepare()
+        for override in sorted((REHEARSAL_DIR / "modules").glob("*/*.tf")):
+            shutil.copy2(override, self.workdir / "modules" / override.parent.name / override.name)
+
+    def plan(self, *, destroy: bool = False, refresh: bool = True) -> dict:
+        self.plan_file.parent.mkdir(parents=True, exist_ok=True)
+        self._run(
+            "plan",
+            input=False,
+            var_file=str(ROOT / "envs" / f"{self.stage}.tfvars"),
+            var={
+                "manifest_path": str(self.package_root / "build" / "manifest.json"),
+                "rehearsal_endpoint": self.endpoint,
+            },
+            out=str(self.plan_file),
+            destroy=IsFlagged if destroy else None,
+            refresh=refresh,
+        )
+        return self.show()
+
+    def variables(self) -> dict:
+        """The stage's variables as Terraform sees them (tfvars plus optional defaults)."""
+        names = ("project", "region", "network", "database", "functions", "schedules", "api")
+        pairs = ", ".join(f"{n} = var.{n}" for n in (*names, "app_config"))
+        expression = f"jsonencode({{{pairs}}})"
+        result = subprocess.run(
+            ["terraform", "console", *self._var_args()],
+            cwd=self.workdir,
+            input=expression,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode:
+            raise DeployError(f"terraform console failed:\n{result.stderr.strip()}")
+        # The console prints an HCL string: JSON quoting, with template markers doubled.
+        text = json.loads(result.stdout).replace("$${", "${").replace("%%{", "%{")
+        return json.loads(text)
+
+    def _var_args(self) -> list[str]:
+        return [
+            f"-var-file={ROOT / 'envs' / f'{self.stage}.tfvars'}",
+            f"-var=manifest_path={self.package_root / 'build' / 'manifest.json'}",
+            f"-var=rehearsal_endpoint={self.endpoint}",
+        ]
+
+    def apply(self) -> None:
+        self._run("apply", str(self.plan_file), input=False, auto_approve=IsFlagged)
+
+    def state(self) -> dict:
+        """The state as `terraform show -json` gives it ({} when empty)."""
+        return json.loads(self._run("show", "-json") or "{}")
+
+
+def _plain(value):
+    """JSON for the report: the checks compare sets and tuples."""
+    return sorted(value, key=str) if isinstance(value, set | frozenset) else str(value)
+
+
+def state_resources(state: dict) -> list[dict]:
+    """Every managed resource in the state, child modules included."""
+    found, stack = [], [state.get("values", {}).get("root_module", {})]
+    while stack:
+        module = stack.pop()
+        found += [r for r in module.get("resources", []) if r["mode"] == "managed"]
+        stack += module.get("child_modules", [])
+    return found
+
+
+def changes(plan: dict) -> dict[str, list[str]]:
+    """Addresses the plan would change, with their actions (no-ops and reads left out)."""
+    return {
+        c["address"]: c["change"]["actions"]
+        for c in plan.get("resource_changes", [])
+        if c["change"]["actions"] not in (["no-op"], ["read"])
+    }
+
+
+def stage_package(package_root: Path) -> None:
+    """Copy the real build (build/manifest.json and the zips it names) into the package folder."""
+    manifest_path = ROOT / "build" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    target = package_root / "build"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for entry in [*manifest["functions"].values(), *manifest["layers"].values()]:
+        shutil.copy2(ROOT / entry["path"], package_root / entry["path"])
+    shutil.copy2(manifest_path, target / "manifest.json")
+
+
+def rebuild(package_root: Path, *, change: str | None = None) -> dict:
+    """Build the functions from a copy of functions/ into the package folder; return the manifest.
+
+    `change` names a function whose handler module gets one more statement,
+    so only its package changes. The repository's functions/ is never touched.
+    """
+    for name in ("functions", "api"):
+        shutil.rmtree(package_root / name, ignore_errors=True)
+        shutil.copytree(
+            ROOT / name, package_root / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    if change:
+        spec = json.loads((package_root / "functions" / "functions.json").read_text())
+        module = spec["functions"][change]["handler"].rsplit(".", 1)[0]
+        source = package_root / "functions" / Path(*module.split(".")).with_suffix(".py")
+        source.write_text(source.read_text() + f'\nREHEARSAL_CHANGE = "{change}"\n')
+    shutil.rmtree(package_root / "build", ignore_errors=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--root", str(package_root)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise DeployError(f"build.py --root {package_root} failed:\n{result.stderr[-2000:]}")
+    return json.loads((package_root / "build" / "manifest.json").read_text())
+
+
+def unsupported(values: dict) -> str:
+    """Why this stage's settings cannot be rehearsed on moto ("" when they can)."""
+    reasons = []
+    if values["api"]["cache"]["enabled"]:
+        reasons.append(
+            "its API cache needs per-method settings on nested paths (v1/products/GET), "
+            "which moto does not store ('empty result' on apply)"
+        )
+    if values["database"]["deletion_protection"]:
+        reasons.append("its database's deletion protection would refuse the destroy")
+    return "; ".join(reasons)
+
+
+def expect(condition: bool, message: str, hint: str = "") -> None:
+    if not condition:
+        raise DeployError(message, hint=hint or "see docs/infra-verification.md (moto's gaps)")
+
+
+def rehearse(args) -> None:
+    """Run every step for args.env; write build/tf-rehearsal/<stage>/report.json."""
+    from deploy import readback
+
+    stage, changed_fn = args.env, CHANGED_FUNCTION
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    base = ROOT / "build" / "tf-rehearsal" / stage
+    package_root = base / "package"
+    report: dict = {"stage": stage, "seconds": {}, "checks": []}
+    steps = Steps(9)
+    started = time.monotonic()
+
+    def timed(name: str, fn):
+        t0 = time.monotonic()
+        result = fn()
+        report["seconds"][name] = round(time.monotonic() - t0, 1)
+        print(f"    {name}: {report['seconds'][name]} s")
+        return result
+
+    with steps.step("build the Lambda packages (build.py)"):
+        result = subprocess.run([sys.executable, str(ROOT / "build.py")], text=True)
+        expect(result.returncode == 0, "build.py failed (see above)", "fix the build and retry")
+    with MotoServer(base / "moto.log") as moto:
+        stack = RehearsalStack(stage, endpoint=moto.endpoint, package_root=package_root)
+        with steps.step(
+            f"terraform init (scratch copy + terraform/rehearsal, moto {moto.endpoint})"
+        ):
+            stage_package(package_root)
+            (base / "terraform.log").unlink(missing_ok=True)
+            stack.prepare()
+            stack.init()
+            values = stack.variables()
+            expect(not (gaps := unsupported(values)), f"{stage} cannot be rehearsed: {gaps}")
+        with steps.step(f"terraform apply of {stage} against moto"):
+            timed("plan", stack.plan)
+            timed("apply", stack.apply)
+            resources = state_resources(stack.state())
+            report["resources"] = len(resources)
+            print(f"    {len(resources)} resources")
+        with steps.step("second plan: no changes"):
+            again = timed("second_plan", stack.plan)
+            left = changes(again)
+            expect(not left, f"the plan right after apply still changes {json.dumps(left)}")
+        with steps.step("read back with boto3"):
+            aws = readback.Aws(moto.endpoint, values["region"])
+            facts = readback.Expectations.from_values(values, stage, ROOT / "api" / "openapi.yaml")
+            checks = readback.check_stage(aws, facts, stack.outputs(), resources)
+            report["checks"] += checks
+            print(f"    {len(checks)} facts checked")
+        with steps.step("re-run: unchanged build (rebuilt from a copy of functions/)"):
+            rebuild(package_root)
+            unchanged = timed("unchanged_plan", lambda: stack.plan(refresh=False))
+            expect(not changes(unchanged), f"an unchanged build changes {changes(unchanged)}")
+        with steps.step(f"re-run: {changed_fn} changed"):
+            rebuild(package_root, change=changed_fn)
+            planned = timed("changed_plan", lambda: stack.plan(refresh=False))
+            wanted = {
+                f"module.{changed_fn}_function.aws_lambda_function.this": ["update"],
+                f"module.{changed_fn}_function.aws_lambda_alias.this": ["update"],
+            }
+            expect(changes(planned) == wanted, f"expected only {wanted}, got {changes(planned)}")
+            before = readback.versions(aws, facts)
+            timed("changed_apply", stack.apply)
+            report["checks"] += readback.check_new_version(aws, facts, before, changed_fn)
+        with steps.step(f"destroy {stage}"):
+            timed("destroy_plan", lambda: stack.plan(destroy=True, refresh=False))
+            timed("destroy", stack.apply)
+            left = state_resources(stack.state())
+            expect(not left, f"{len(left)} resources left in the state after destroy")
+            report["checks"] += readback.check_destroyed(aws, facts)
+    with steps.step("report"):
+        report["seconds"]["total"] = round(time.monotonic() - started, 1)
+        out = base / "report.json"
+        out.write_text(json.dumps(report, indent=2, default=_plain) + "\n")
+        print(f"    {out.relative_to(ROOT)}: {report['resources']} resources, {report['seconds']}")
