@@ -6,8 +6,10 @@ apply)": it embeds the api function's ARN. Then, and only then, the
 document is the contract the plan was made from (`contract_path`, default
 `api/openapi.yaml`) rendered the way the api module renders it, with the
 module's inputs as the plan shows them (`region`, `cors_origins`,
-`settings.cors`); `{{api_function_arn}}` stays a placeholder since that
-ARN does not exist yet. Every check that reads the document says which
+`site_origin`, `settings.cors`); `{{api_function_arn}}` stays a
+placeholder since that ARN does not exist yet, and the storefront's
+origin, a CloudFront domain the api module validates as an https origin,
+stands in as a named placeholder. Every check that reads the document says which
 source it read.
 
 This module must not judge anything; it only finds and shapes documents.
@@ -26,6 +28,7 @@ from review.plan import UNKNOWN, Plan, Resource
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 FUNCTION_PLACEHOLDER = "{{api_function_arn}}"
+PENDING_SITE_ORIGIN = "https://storefront-domain-known-after-apply.cloudfront.net"
 
 
 @dataclass(frozen=True)
@@ -155,9 +158,16 @@ def _placeholders(plan: Plan, api: Resource) -> dict[str, str]:
     if isinstance(region, str):
         values["{{region}}"] = region
     origins = plan.module_input(api.module, "cors_origins")
-    if isinstance(origins, list) and origins:
-        values["{{cors_allowed_origins}}"] = ",".join(origins)
-        values["{{cors_primary_origin}}"] = origins[0]
+    site = plan.module_input(api.module, "site_origin")
+    if site is UNKNOWN:
+        # The storefront's CloudFront domain exists only after apply; the api
+        # module's validation refuses anything but an https origin there.
+        site = PENDING_SITE_ORIGIN
+    if isinstance(origins, list):
+        origins = list(dict.fromkeys([*([site] if isinstance(site, str) else []), *origins]))
+        if origins:
+            values["{{cors_allowed_origins}}"] = ",".join(origins)
+            values["{{cors_primary_origin}}"] = origins[0]
     settings = plan.module_input(api.module, "settings")
     cors = settings.get("cors") if isinstance(settings, dict) else None
     if isinstance(cors, dict):

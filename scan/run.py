@@ -3,7 +3,7 @@
 Fails (exit 1) on any finding not suppressed inline, on a suppression
 without a reason, and on a suppression that no longer suppresses anything;
 exit 2 when a tool is missing or crashed. Writes build/scan/report.json.
-`--list-suppressions` prints the table docs/infra-verification.md carries.
+`--list-suppressions` prints the table the README carries.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def judge(found, raw, suppressions, counted) -> dict:
 
 
 def markdown_table(suppressions: list[sup.Suppression]) -> str:
-    """One row per suppression, the way docs/infra-verification.md lists them."""
+    """One row per suppression, the way the README lists them."""
     rows = ["| tool | check | resource | reason |", "|---|---|---|---|"]
     for s in suppressions:
         where = f"`{s.file}` `{s.block.name}`"

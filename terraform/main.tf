@@ -5,7 +5,8 @@ locals {
   name  = "${var.project}-${local.stage}"
 
   manifest_path = coalesce(var.manifest_path, "${path.root}/../build/manifest.json")
-  manifest      = jsondecode(file(local.manifest_path))
+
+  manifest = jsondecode(file(local.manifest_path))
   # Manifest paths are relative to the repository root, the manifest's
   # grandparent. Kept relative so the state does not depend on the checkout.
   package_root = dirname(dirname(local.manifest_path))
@@ -122,13 +123,18 @@ module "layer" {
 module "api_function" {
   source = "./modules/function"
 
-  name              = "${local.name}-api"
-  description       = "Products-and-orders API behind API Gateway (${local.stage})"
-  alias_name        = local.stage
-  settings          = var.functions["api"]
-  package           = local.packages["api"]
-  vpc               = local.vpc_placement
-  environment       = merge(local.database_client_environment, { SHOP_TOPIC_ARN = module.notifications.topic_arn })
+  name        = "${local.name}-api"
+  description = "Products-and-orders API behind API Gateway (${local.stage})"
+  alias_name  = local.stage
+  settings    = var.functions["api"]
+  package     = local.packages["api"]
+  vpc         = local.vpc_placement
+  environment = merge(local.database_client_environment, {
+    SHOP_TOPIC_ARN = module.notifications.topic_arn
+    # Allowed besides the config's origins: the storefront's domain is only
+    # known once CloudFront exists, so it cannot be in the tfvars.
+    SHOP_SITE_ORIGIN = module.static_site.url
+  })
   policy_statements = concat(local.database_client_statements, local.notifier_statements)
 }
 
@@ -206,7 +212,10 @@ module "api" {
   region        = var.region
   contract_path = local.contract_path
   settings      = var.api
-  cors_origins  = var.app_config.cors_allowed_origins
+  # Browsers may call the API from the stage's storefront (known once
+  # CloudFront exists) and from the tfvars' origins.
+  cors_origins = var.app_config.cors_allowed_origins
+  site_origin  = module.static_site.url
 
   function = {
     name       = module.api_function.function_name
@@ -220,6 +229,7 @@ module "static_site" {
 
   name         = local.name
   site         = var.static_site
+  region       = var.region
   api_base_url = module.api.invoke_url
   stage        = local.stage
 }

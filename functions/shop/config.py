@@ -41,8 +41,12 @@ class AppConfig:
     order_events: bool = True
 
 
-def parse_config(stage: str, text: str) -> AppConfig:
-    """Return the AppConfig in `text`; raise ConfigError naming the bad key."""
+def parse_config(stage: str, text: str, *, site_origins: tuple[str, ...] = ()) -> AppConfig:
+    """Return the AppConfig in `text`; raise ConfigError naming the bad key.
+
+    `site_origins` (the storefront's, from the environment) are allowed by
+    CORS besides the config's own `cors_allowed_origins`.
+    """
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -54,7 +58,9 @@ def parse_config(stage: str, text: str) -> AppConfig:
     config = AppConfig(
         stage=stage,
         log_level=str(raw.get("log_level", "INFO")).upper(),
-        cors_allowed_origins=tuple(_typed(raw, "cors_allowed_origins", list, [])),
+        cors_allowed_origins=tuple(
+            dict.fromkeys([*site_origins, *_typed(raw, "cors_allowed_origins", list, [])])
+        ),
         page_size_default=_typed(raw, "page_size_default", int, 20),
         page_size_max=_typed(raw, "page_size_max", int, 100),
         max_body_bytes=_typed(raw, "max_body_bytes", int, 65536),
@@ -114,9 +120,11 @@ class ConfigLoader:
         aliases: tuple[str, ...],
         ttl: float = 60.0,
         local_stage: str | None = None,
+        site_origins: tuple[str, ...] = (),
         clock: Callable[[], float] = time.monotonic,
     ):
         self._fetch = fetch
+        self._site_origins = site_origins
         self._template = parameter_template
         self._aliases = aliases
         self._ttl = ttl
@@ -149,7 +157,7 @@ class ConfigLoader:
             return cached[1]
         name = self._template.replace("{alias}", stage)
         try:
-            config = parse_config(stage, self._fetch(name))
+            config = parse_config(stage, self._fetch(name), site_origins=self._site_origins)
         except Exception as exc:
             if cached:
                 log.warning(

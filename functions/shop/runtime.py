@@ -54,6 +54,7 @@ def build_runtime(
         aliases=aliases,
         ttl=float(env.get("SHOP_CONFIG_TTL_SECONDS", "60")),
         local_stage=(stage or "dev") if local_mode else None,
+        site_origins=tuple(o for o in env.get("SHOP_SITE_ORIGIN", "").split(",") if o),
         clock=clock,
     )
     settings = database_settings(env, clients["secretsmanager"])

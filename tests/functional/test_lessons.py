@@ -397,3 +397,12 @@ def test_wildcard_only_when_the_stage_config_says_so(aws, make_api):
     aws.set_config("dev", cors_allowed_origins=["*"])
     answer = make_api().handle(load_event("health"), LambdaContext("dev"))
     assert answer["headers"]["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_storefronts_origin_from_the_environment_is_allowed(make_api):
+    api = make_api({"SHOP_SITE_ORIGIN": "https://d111111abcdef8.cloudfront.net"})
+    event = load_event("health", headers={"Origin": "https://d111111abcdef8.cloudfront.net"})
+    answer = api.handle(event, LambdaContext("dev"))
+    assert (
+        answer["headers"]["Access-Control-Allow-Origin"] == "https://d111111abcdef8.cloudfront.net"
+    )

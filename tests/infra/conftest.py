@@ -181,6 +181,7 @@ class Scenario:
 
 
 PINNED_FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:shop-{stage}-api"
+PINNED_SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
 
 
 class Terraform:
@@ -340,11 +341,14 @@ class Plans:
             if self._pinned is None:
                 root = checkout(self.scratch, "checkout-pinned")
                 arn = PINNED_FUNCTION_ARN.format(stage="${terraform.workspace}")
+                # The function ARN and the storefront's domain, as every plan
+                # after the first apply knows them.
                 (root / "api_function_test_override.tf").write_text(
                     'module "api" {\n  function = {\n'
                     '    name       = "shop-${terraform.workspace}-api"\n'
                     f'    arn        = "{arn}"\n'
-                    "    alias_name = terraform.workspace\n  }\n}\n"
+                    "    alias_name = terraform.workspace\n  }\n"
+                    f'  site_origin = "{PINNED_SITE_ORIGIN}"\n}}\n'
                 )
                 pinned = Terraform(root, self.cli_config, self.terraform.manifest, self.scratch)
                 pinned.init()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import PINNED_FUNCTION_ARN, Scenario
+from .conftest import PINNED_FUNCTION_ARN, PINNED_SITE_ORIGIN, Scenario
 
 # dev (http origins, two of them) and prod (https) cover what differs per stage.
 BODY_PLANS = {stage: Scenario(stage, pin_api_function=True) for stage in ("dev", "prod")}
@@ -161,12 +161,14 @@ def test_account_logging_role_only_where_asked(plan, tfvars):
 
 @pytest.mark.parametrize("stage_name", sorted(BODY_PLANS))
 def test_body_is_the_rendered_contract(plans, stage_name, contract):
-    """On a first plan the body is unknown (it embeds the api function's ARN,
-    which exists only after apply); these plans give the api module a known
-    ARN, as every later plan has, so the rendered body is visible."""
+    """On a first plan the body is unknown (it embeds the api function's ARN
+    and the storefront's CloudFront domain, which exist only after apply);
+    these plans give the api module both, as every later plan has them, so
+    the rendered body is visible."""
     pinned = plans[BODY_PLANS[stage_name]]
     body = json.loads(pinned.after("module.api.aws_api_gateway_rest_api.this")["body"])
-    origins = pinned.variable("app_config")["cors_allowed_origins"]
+    # The storefront first (gateway errors name it), then the tfvars' origins.
+    origins = [PINNED_SITE_ORIGIN, *pinned.variable("app_config")["cors_allowed_origins"]]
     assert "x-shop-integrations" not in body
     assert "{{" not in json.dumps(body)
     assert body["info"] == contract["info"]

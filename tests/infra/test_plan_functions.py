@@ -21,7 +21,7 @@ DB_ENV = {
     "SHOP_DB_READ_TIMEOUT",
 }
 EXPECTED_ENV = {
-    "api": DB_ENV | {"SHOP_TOPIC_ARN"},
+    "api": DB_ENV | {"SHOP_TOPIC_ARN", "SHOP_SITE_ORIGIN"},
     "report": DB_ENV | {"SHOP_TOPIC_ARN"},
     "migrate": DB_ENV,
     "warmer": {

@@ -17,7 +17,7 @@ import pytest
 from scan import run, suppressions, tools
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "infra-verification.md"
+DOC = ROOT / "README.md"
 
 pytestmark = pytest.mark.infra
 
@@ -62,12 +62,12 @@ def test_each_tool_really_scanned_every_stage(report):
     assert data["suppressed"] >= len(data["suppressions"])
 
 
-def test_the_doc_lists_every_suppression_with_its_reason():
+def test_the_readme_lists_every_suppression_with_its_reason():
     table = run.markdown_table(suppressions.find(run.TF_DIR, exclude=run.NOT_SCANNED))
     doc = DOC.read_text()
     missing = [row for row in table.splitlines()[2:] if row not in doc]
     assert not missing, (
-        "update docs/infra-verification.md (python -m scan.run --list-suppressions):\n"
+        "update the README's Scanner suppressions (python -m scan.run --list-suppressions):\n"
         + "\n".join(missing)
     )
 

@@ -138,3 +138,17 @@ def test_full_config_parses():
         False,
         False,
     )
+
+
+def test_the_storefronts_origin_is_allowed_besides_the_configs():
+    params, clock = Parameters(qa={"cors_allowed_origins": ["https://partner.example"]}), Clock()
+    configs = loader(params, clock, site_origins=("https://d1234.cloudfront.net",))
+    assert configs.get("qa").cors_allowed_origins == (
+        "https://d1234.cloudfront.net",
+        "https://partner.example",
+    )
+
+
+def test_a_malformed_site_origin_is_a_config_error():
+    with pytest.raises(ConfigError, match="origins look like"):
+        parse_config("qa", "{}", site_origins=("d1234.cloudfront.net",))

@@ -49,26 +49,31 @@ locals {
     [for key, op in local.cached_routes : "${key} has x-shop-cache: true but only GET methods may be cached" if op.method != "GET"],
   )
 
+  # The storefront first: gateway error responses name the primary origin.
+  origins = distinct(concat([var.site_origin], var.cors_origins))
+
   placeholders = {
     "{{region}}"               = var.region
-    "{{cors_allowed_origins}}" = join(",", var.cors_origins)
-    "{{cors_primary_origin}}"  = var.cors_origins[0]
+    "{{cors_allowed_origins}}" = join(",", local.origins)
+    "{{cors_primary_origin}}"  = local.origins[0]
     "{{cors_allow_methods}}"   = join(",", var.settings.cors.allow_methods)
     "{{cors_allow_headers}}"   = join(",", var.settings.cors.allow_headers)
     "{{cors_max_age}}"         = tostring(var.settings.cors.max_age_seconds)
   }
-  # Rendered in two steps: everything but the function ARN is known at plan
-  # time, so the leftover-placeholder check never waits for an apply.
-  rendered_without_function = replace(replace(replace(replace(replace(replace(
+  # Every {{token}} in the contract must be one Terraform fills; checked on
+  # the tokens themselves, so the check never waits for values known only
+  # after apply (the function ARN, the storefront's domain).
+  contract_tokens       = distinct(flatten(regexall("\\{\\{[^}]*\\}\\}", jsonencode(local.document))))
+  leftover_placeholders = setsubtract(local.contract_tokens, concat(keys(local.placeholders), ["{{api_function_arn}}"]))
+  body = replace(replace(replace(replace(replace(replace(replace(
     jsonencode(local.document),
     "{{region}}", local.placeholders["{{region}}"]),
     "{{cors_allowed_origins}}", local.placeholders["{{cors_allowed_origins}}"]),
     "{{cors_primary_origin}}", local.placeholders["{{cors_primary_origin}}"]),
     "{{cors_allow_methods}}", local.placeholders["{{cors_allow_methods}}"]),
     "{{cors_allow_headers}}", local.placeholders["{{cors_allow_headers}}"]),
-  "{{cors_max_age}}", local.placeholders["{{cors_max_age}}"])
-  leftover_placeholders = distinct(flatten(regexall("\\{\\{[^}]*\\}\\}", replace(local.rendered_without_function, "{{api_function_arn}}", ""))))
-  body                  = replace(local.rendered_without_function, "{{api_function_arn}}", var.function.arn)
+    "{{cors_max_age}}", local.placeholders["{{cors_max_age}}"]),
+  "{{api_function_arn}}", var.function.arn)
 
   method_settings = {
     metrics_enabled        = var.settings.metrics_enabled
@@ -92,7 +97,7 @@ resource "aws_api_gateway_rest_api" "this" {
   lifecycle {
     precondition {
       condition     = length(local.leftover_placeholders) == 0
-      error_message = "The contract still has unfilled placeholders after rendering: ${join(", ", local.leftover_placeholders)}. Terraform fills {{api_function_arn}} and ${join(", ", keys(local.placeholders))}; use only these in api/openapi.yaml."
+      error_message = "The contract still has unfilled placeholders after rendering: ${join(", ", sort(local.leftover_placeholders))}. Terraform fills {{api_function_arn}} and ${join(", ", keys(local.placeholders))}; use only these in api/openapi.yaml."
     }
 
     precondition {
@@ -119,6 +124,16 @@ resource "aws_cloudwatch_log_group" "access" {
   #checkov:skip=CKV_AWS_158: CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
   #checkov:skip=CKV_AWS_338: Retention is api.access_log_retention_days, set per stage (7, 14, 90 days); a year of access logs is cost without a reader.
   name              = "/aws/apigateway/${var.name}-api/access"
+  retention_in_days = var.settings.access_log_retention_days
+}
+
+# API Gateway writes execution logs into a group it creates on first use,
+# without retention; declaring it first keeps its retention under Terraform.
+#trivy:ignore:AVD-AWS-0017 CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
+resource "aws_cloudwatch_log_group" "execution" {
+  #checkov:skip=CKV_AWS_158: CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
+  #checkov:skip=CKV_AWS_338: Retention is api.access_log_retention_days, set per stage (7, 14, 90 days); a year of execution logs is cost without a reader.
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage}"
   retention_in_days = var.settings.access_log_retention_days
 }
 
@@ -165,7 +180,8 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  depends_on = [aws_api_gateway_account.this]
+  # The execution log group must exist before the stage logs anything.
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
 }
 
 #trivy:ignore:AVD-AWS-0190 Stage defaults for every method: caching is switched on per method (method_settings.cached) only for the GETs the contract marks x-shop-cache; caching */* would cache writes and personal orders.

@@ -48,12 +48,17 @@ variable "function" {
 }
 
 variable "cors_origins" {
-  description = "Origins allowed by CORS, in order; the first is the one gateway error responses name."
+  description = "Origins allowed by CORS besides the storefront's (the stage's app_config.cors_allowed_origins)."
   type        = list(string)
+}
+
+variable "site_origin" {
+  description = "The storefront's origin (https://<distribution domain>): allowed by CORS and named by gateway error responses. Known only after CloudFront exists."
+  type        = string
 
   validation {
-    condition     = length(var.cors_origins) > 0
-    error_message = "At least one CORS origin is needed."
+    condition     = can(regex("^https://[A-Za-z0-9.-]+$", var.site_origin))
+    error_message = "site_origin must be an https origin without a path or wildcard, e.g. https://d111111abcdef8.cloudfront.net."
   }
 }
 

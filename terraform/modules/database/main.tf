@@ -3,6 +3,7 @@ locals {
   family          = "mysql${join(".", slice(split(".", var.database.engine_version), 0, 2))}"
   connection_need = sum(concat([var.database.connection_headroom], values(var.client_concurrency)))
   connection_list = join(" + ", [for name, c in var.client_concurrency : "${name}=${c}"])
+  log_exports     = ["error", "slowquery"]
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -67,6 +68,17 @@ resource "aws_vpc_security_group_egress_rule" "clients_to_database" {
   referenced_security_group_id = var.database.enable_proxy ? aws_security_group.proxy[0].id : aws_security_group.this.id
 }
 
+# RDS creates the export log groups on first write, without retention;
+# declaring them first keeps their retention under Terraform.
+#trivy:ignore:AVD-AWS-0017 CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
+resource "aws_cloudwatch_log_group" "exports" {
+  #checkov:skip=CKV_AWS_158: CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
+  #checkov:skip=CKV_AWS_338: Retention is database.log_retention_days (30 days by default): error and slow-query logs serve recent investigations, not an audit archive.
+  for_each          = toset(local.log_exports)
+  name              = "/aws/rds/instance/${var.name}/${each.key}"
+  retention_in_days = var.database.log_retention_days
+}
+
 #trivy:ignore:AVD-AWS-0077 database.backup_retention_days is per stage: 1 day in dev (disposable data), 7 in qa, 14 in prod; a validation refuses 0.
 #trivy:ignore:AVD-AWS-0133 database.performance_insights is per stage: on in prod, off in dev and qa.
 #trivy:ignore:AVD-AWS-0176 The functions log in with the RDS-managed secret over verified TLS; IAM authentication limits new connections per second (AWS advises under 200/s) and the design opens one connection per request (NullPool).
@@ -112,9 +124,11 @@ resource "aws_db_instance" "this" {
 
   auto_minor_version_upgrade      = true
   performance_insights_enabled    = var.database.performance_insights
-  enabled_cloudwatch_logs_exports = ["error", "slowquery"]
+  enabled_cloudwatch_logs_exports = local.log_exports
 
   tags = { Name = var.name }
+
+  depends_on = [aws_cloudwatch_log_group.exports]
 }
 
 resource "aws_security_group" "proxy" {

@@ -19,6 +19,7 @@ variable "database" {
     deletion_protection      = bool
     skip_final_snapshot      = bool
     backup_retention_days    = number
+    log_retention_days       = optional(number, 30)
     backup_window            = optional(string, "02:00-03:00")
     maintenance_window       = optional(string, "sun:03:30-sun:04:30")
     max_connections          = number
@@ -42,6 +43,11 @@ variable "database" {
   validation {
     condition     = var.database.backup_retention_days >= 1 && var.database.backup_retention_days <= 35
     error_message = "database.backup_retention_days must be 1-35."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.database.log_retention_days)
+    error_message = "database.log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
   }
 
   validation {

@@ -1,8 +1,10 @@
 locals {
   # AWS-managed CachingOptimized policy; its ID is fixed across accounts.
   caching_optimized_policy_id = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-  # scheme://host of the API, for connect-src.
-  api_origin = join("/", slice(split("/", var.api_base_url), 0, 3))
+  # The page may call any REST API of the stage's region. Naming the exact
+  # API here would make the distribution wait for the API, whose CORS
+  # allowlist already waits for the distribution's domain (a cycle).
+  api_origins = "https://*.execute-api.${var.region}.amazonaws.com"
 }
 
 #trivy:ignore:AVD-AWS-0089 Only CloudFront (origin access control) reads the bucket and only deploy writes it; an access log would hold CloudFront fetches and uploads CloudTrail already records.
@@ -133,7 +135,7 @@ resource "aws_cloudfront_response_headers_policy" "this" {
 
   security_headers_config {
     content_security_policy {
-      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${local.api_origin}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${local.api_origins}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
       override                = true
     }
 

@@ -26,7 +26,17 @@ variable "site" {
   }
 }
 
+variable "region" {
+  description = "Region of the stage's API, allowed by the page's Content-Security-Policy (connect-src)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
 variable "api_base_url" {
-  description = "Base URL of the stage's API, published to the page as config.json and allowed by its Content-Security-Policy."
+  description = "Base URL of the stage's API, published to the page as config.json."
   type        = string
 }
