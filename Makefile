@@ -45,6 +45,15 @@ fmt: venv ## Format and auto-fix with ruff
 
 PYTEST_ARGS ?=
 
-test: venv lint ## Run every test: unit, functional (MariaDB + moto), infra (terraform plan), e2e
-	@$(PY) -m pytest $(PYTEST_ARGS)
+# The apply rehearsal mostly waits on moto's simulated RDS and CloudFront, so
+# it runs beside the other tiers instead of after them; its log is printed
+# when it ends.
+test: venv lint ## Run every test tier (what CI runs): unit, functional, build, infra, review, scan, rehearsal, local, e2e, drills
+	@mkdir -p build
+	@$(PY) -m pytest -m rehearsal -p no:cacheprovider $(PYTEST_ARGS) > build/test-rehearsal.log 2>&1 & rehearsal=$$!; \
+	$(PY) -m pytest -m "not rehearsal" $(PYTEST_ARGS); main=$$?; \
+	echo "==> waiting for the apply rehearsal (log: build/test-rehearsal.log)"; \
+	wait $$rehearsal; status=$$?; tail -n 25 build/test-rehearsal.log; \
+	if [ $$main -ne 0 ] || [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; exit 1; fi; \
+	echo "make test: every tier passed"
 -include mk/*.mk

@@ -62,6 +62,12 @@ def build_specs(
                 "SHOP_CONFIG_TTL_SECONDS": str(stage.config_ttl_seconds),
                 **database_env,
             }
+            # As terraform/main.tf sets them from database.client (else the code's defaults).
+            client = stage.db_client
+            if "connect_timeout_s" in client:
+                env["SHOP_DB_CONNECT_TIMEOUT"] = str(client["connect_timeout_s"])
+            if "read_timeout_s" in client:
+                env["SHOP_DB_READ_TIMEOUT"] = str(client["read_timeout_s"])
             if short != "migrate":
                 env["SHOP_TOPIC_ARN"] = resources.topic_arn
         if short == "warmer":

@@ -29,6 +29,9 @@ def urlopen(request, *, timeout: float):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of new connections would be
+    # dropped or reset instead of queued, which API Gateway never does.
+    request_queue_size = 128
 
 
 class Server:
@@ -129,3 +132,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+
+    def __getattr__(self, name: str):
+        # Any other method (TRACE, QUERY, ...) reaches the app too, so it gets the
+        # gateway's answer for a method without a route, never http.server's HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)

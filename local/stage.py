@@ -49,6 +49,7 @@ class StageValues:
     key_throttle: tuple[float, int] | None = (5, 10)
     functions: dict = field(default_factory=lambda: copy.deepcopy(FUNCTION_DEFAULTS))
     config_ttl_seconds: int = 60
+    db_client: dict = field(default_factory=dict)  # database.client (connect/read timeouts)
     cache_ttl: float = 0  # the stage's gateway cache: 0 when its cache cluster is off
     source: str = "embedded defaults"
 
@@ -95,6 +96,7 @@ def load(path: Path, *, stage: str = "dev") -> StageValues:
         key_throttle=_bucket(plan),
         functions=functions,
         config_ttl_seconds=int(values.get("config_ttl_seconds", 60)),
+        db_client=dict(values.get("database", {}).get("client", {})),
         cache_ttl=_cache_ttl(api.get("cache")),
         source=str(path),
     )

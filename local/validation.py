@@ -40,6 +40,6 @@ def body_is_valid(route: Route, *, body: bytes, content_type: str | None) -> boo
         return True
     try:
         document = json.loads(body.decode("utf-8")) if body else None
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return False
     return Draft4Validator(route.body_schema).is_valid(document)

@@ -59,6 +59,10 @@ class Api:
             log.error("not an API Gateway event", extra={**fields, "reason": str(exc)})
             error = UnsupportedEvent(f"unsupported event: {exc}")
             return render(Response(400, error_body(error, lambda_request_id)), {"Vary": "Origin"})
+        except ShopError as exc:  # e.g. a body marked base64 that is not
+            log.warning("unreadable request", extra={**fields, "reason": exc.message})
+            error = Response(exc.status, error_body(exc, lambda_request_id))
+            return render(error, {"Vary": "Origin"})
         fields |= {"request_id": request.request_id, "method": request.method, "path": request.path}
         response, headers = self._serve(request, arn, fields)
         fields |= {

@@ -46,6 +46,7 @@ class DatabaseSettings:
     connect_timeout: int = 3
     read_timeout: int = 10
     write_timeout: int = 10
+    lock_wait_timeout: int = 5  # below read_timeout, see make_engine
 
 
 def build_ssl_context(ca_bundle: str) -> ssl.SSLContext:
@@ -64,9 +65,21 @@ def make_engine(settings: DatabaseSettings, *, ssl_context: ssl.SSLContext | Non
     if url.get_backend_name() == "mysql":
         connect_args = {
             "connect_timeout": settings.connect_timeout,
-            "read_timeout": settings.read_timeout,
-            "write_timeout": settings.write_timeout,
+            # pymysql applies connect_timeout to the TCP connect only and reads the
+            # handshake (greeting, TLS, auth, init_command) with read_timeout: a hung
+            # server would cost read_timeout per request. Connect within the connect
+            # timeout; _query_timeouts switches to the query timeouts once connected.
+            "read_timeout": settings.connect_timeout,
+            "write_timeout": settings.connect_timeout,
             "charset": "utf8mb4",
+            # The server bounds lock waits itself, below the read timeout: when the
+            # client gives up on a read, the server-side session would otherwise keep
+            # waiting (InnoDB's default is 50 s) holding the transaction's locks, and
+            # every retry would queue behind it. A bounded wait ends in 1205, a 503.
+            "init_command": (
+                f"SET SESSION innodb_lock_wait_timeout = {settings.lock_wait_timeout}, "
+                f"lock_wait_timeout = {settings.lock_wait_timeout}"
+            ),
         }
         if ssl_context is not None:
             connect_args["ssl"] = ssl_context
@@ -75,7 +88,18 @@ def make_engine(settings: DatabaseSettings, *, ssl_context: ssl.SSLContext | Non
     engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if url.get_backend_name() == "mysql":
+        event.listen(engine, "connect", _query_timeouts(settings))
     return engine
+
+
+def _query_timeouts(settings: DatabaseSettings):
+    def listener(dbapi_connection, _record) -> None:
+        # pymysql has no public setter; it applies these before every read and write.
+        dbapi_connection._read_timeout = settings.read_timeout
+        dbapi_connection._write_timeout = settings.write_timeout
+
+    return listener
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

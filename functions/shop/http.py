@@ -132,6 +132,8 @@ def decode_json_body(request: Request, *, max_bytes: int) -> object:
         return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # e.g. 30,000 nested arrays, well under the size limit
+        raise BadRequest("the body is not valid JSON: nested too deeply") from exc
 
 
 def _no_constant(name: str):

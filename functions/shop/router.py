@@ -57,7 +57,10 @@ class Router:
                 headers={"Allow": allow},
             )
         if not request.path_params and "{" in resource:
-            request.path_params = op.pattern.match(request.path).groupdict()
+            found = op.pattern.match(request.path)
+            if found is None:  # an event whose resource does not describe its path
+                raise NotFound(f"no route for {request.method} {request.path}")
+            request.path_params = found.groupdict()
         return op
 
     def bind(self, op: contract.Operation, request: Request, *, max_body_bytes: int) -> None:

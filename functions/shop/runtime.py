@@ -82,10 +82,15 @@ def database_settings(env: Mapping[str, str], secrets) -> DatabaseSettings:
     """Return where and how to connect: DATABASE_URL locally, else host + secret."""
     from sqlalchemy.engine import URL, make_url
 
+    read_timeout = int(env.get("SHOP_DB_READ_TIMEOUT", "10"))
     timeouts = {
         "connect_timeout": int(env.get("SHOP_DB_CONNECT_TIMEOUT", "3")),
-        "read_timeout": int(env.get("SHOP_DB_READ_TIMEOUT", "10")),
-        "write_timeout": int(env.get("SHOP_DB_READ_TIMEOUT", "10")),
+        "read_timeout": read_timeout,
+        "write_timeout": read_timeout,
+        # Lock waits end on the server before the client stops reading (see shop.db).
+        "lock_wait_timeout": int(
+            env.get("SHOP_DB_LOCK_WAIT_TIMEOUT", str(max(1, read_timeout // 2)))
+        ),
     }
     ca_bundle = env.get("SHOP_DB_CA_BUNDLE") or None
     if env.get("DATABASE_URL"):

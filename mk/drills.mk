@@ -1,0 +1,9 @@
+# Failure drills (docs/reliability.md): the local stack against a MariaDB of
+# their own, killed, saturated, raced, timed out and fed hostile input. They are
+# part of `make test` (about 2 minutes); this target runs them alone and prints
+# their figures, which also land in build/drills/figures.json.
+
+.PHONY: drills
+
+drills: venv ## Run the failure drills alone (DB kill, max_connections, races, timeouts, hostile input)
+	@$(PY) -m pytest tests/drills -m drills $(PYTEST_ARGS)

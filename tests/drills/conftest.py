@@ -1,0 +1,66 @@
+"""Fixtures of the failure drills (docs/reliability.md).
+
+`drill_server` is a MariaDB of the drills' own, started once per session:
+the outage drill kills and restarts it, so the shared test server is never
+at risk. `stack` is `python -m local.stack` against a database of the
+module's own (`drill_<module>`), started once per module with the module's
+`STACK_OPTIONS`. Each drill's figures end up in build/drills/figures.json
+and in the terminal summary.
+"""
+
+import json
+
+import drillkit
+import drillstack
+import pytest
+
+DRILLS_MARKER = "drills: failure drills against the local stack and a MariaDB of their own"
+
+
+def pytest_configure(config):
+    # Also declared in pyproject.toml; kept here so the folder runs on its own.
+    config.addinivalue_line("markers", DRILLS_MARKER)
+
+
+@pytest.fixture(scope="session")
+def drill_server(tmp_path_factory):
+    server = drillstack.DrillServer(tmp_path_factory.mktemp("drill-mariadb"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(request, drill_server, tmp_path_factory):
+    """The local stack for this module's drills, on a database of its own."""
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_drill_")
+    options = getattr(request.module, "STACK_OPTIONS", {})
+    directory = tmp_path_factory.mktemp(f"stack-{name}")
+    with drillstack.local_stack(
+        drill_server, directory, database=f"drill_{name}", **options
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def client(stack):
+    return drillkit.Client(stack.api_url)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not drillkit.RESULTS:
+        return
+    out = drillstack.ROOT / "build" / "drills"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "figures.json"
+    merged = json.loads(path.read_text()) if path.exists() else {}
+    merged.update(drillkit.RESULTS)
+    path.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not drillkit.RESULTS:
+        return
+    terminalreporter.section("failure drills: figures (build/drills/figures.json)")
+    for drill, figures in drillkit.RESULTS.items():
+        terminalreporter.write_line(f"{drill}: {json.dumps(figures, sort_keys=True)}")

@@ -1,0 +1,341 @@
+"""Tools of the failure drills: a plain HTTP client that records every answer,
+orders placed exactly once through retries with their Idempotency-Key, and
+the reconciliation of what clients were told against what the database holds.
+The stack and the database they run against are in `drillstack`.
+"""
+
+import statistics
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import requests
+from drillstack import DrillServer
+
+MARGIN_S = 1.5  # gateway + worker overhead allowed on top of a promised deadline
+RESULTS: dict[str, dict] = {}  # figures of each drill, written to build/drills/figures.json
+
+
+# --- a plain HTTP client ----------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """One HTTP exchange as the client saw it; status None means no HTTP answer at all."""
+
+    method: str
+    path: str
+    status: int | None
+    started: float
+    ended: float
+    headers: dict = field(default_factory=dict)  # lower-cased names
+    body: object = None
+    text: str = ""
+    error: str | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return self.ended - self.started
+
+    def is_unavailable(self) -> bool:
+        """Return True for the promised 503: JSON error document with Retry-After."""
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        return (
+            self.status == 503
+            and (self.headers.get("retry-after") or "").isdigit()
+            and isinstance(error, dict)
+            and error.get("code") == "service_unavailable"
+            and bool(error.get("request_id"))
+        )
+
+    def __repr__(self) -> str:
+        shown = self.error or self.text[:200]
+        return f"<{self.method} {self.path} -> {self.status} in {self.elapsed:.2f}s: {shown}>"
+
+
+class Client:
+    """requests with one keep-alive session per thread, no proxies, everything recorded.
+
+    A connection the gateway resets before reading the request is retried (twice at
+    most) and counted in `resets`, not recorded as an answer: local/httpd.py's listen
+    backlog drops bursts of new connections (a finding of the drills), which says
+    nothing about the system behind it. Orders carry an Idempotency-Key, so even a
+    retry of a request that was read would be harmless.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float = 60, retry_resets: bool = True):
+        self.base_url, self.timeout, self.retry_resets = base_url, timeout, retry_resets
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.answers: list[Answer] = []
+        self.resets = 0
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.trust_env = False
+        return session
+
+    def raw(self, method: str, path: str, *, data: bytes, headers: dict) -> requests.Response:
+        """Send `data` as it is (not recorded): for bodies that are not plain JSON documents."""
+        return self._session().request(
+            method, self.base_url + path, data=data, headers=headers, timeout=self.timeout
+        )
+
+    def request(self, method: str, path: str, *, body=None, headers=None) -> Answer:
+        for attempt in range(3):
+            started = time.monotonic()
+            try:
+                response = self._session().request(
+                    method, self.base_url + path, json=body, headers=headers, timeout=self.timeout
+                )
+            except requests.ConnectionError as exc:
+                if self.retry_resets and attempt < 2 and "reset by peer" in repr(exc):
+                    with self._lock:
+                        self.resets += 1
+                    continue
+                answer = Answer(method, path, None, started, time.monotonic(), error=repr(exc))
+            except requests.RequestException as exc:
+                answer = Answer(method, path, None, started, time.monotonic(), error=repr(exc))
+            else:
+                answer = _answer(method, path, started, response)
+            break
+        with self._lock:
+            self.answers.append(answer)
+        return answer
+
+
+def _answer(method: str, path: str, started: float, response: requests.Response) -> Answer:
+    try:
+        decoded = response.json() if response.content else None
+    except ValueError:
+        decoded = None
+    return Answer(
+        method,
+        path,
+        response.status_code,
+        started,
+        time.monotonic(),
+        {k.lower(): v for k, v in response.headers.items()},
+        decoded,
+        response.text,
+    )
+
+
+@dataclass
+class Order:
+    """One order a client wants placed exactly once, and every answer it got."""
+
+    email: str
+    items: list[dict]
+    key: str = field(default_factory=lambda: "drill-" + uuid.uuid4().hex)
+    answers: list[Answer] = field(default_factory=list)
+
+    @property
+    def final(self) -> Answer | None:
+        return self.answers[-1] if self.answers else None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.final is not None and self.final.status in (200, 201)
+
+    @property
+    def order_id(self) -> str | None:
+        return self.final.body["id"] if self.confirmed else None
+
+    def quantities(self) -> dict[int, int]:
+        merged: dict[int, int] = {}
+        for item in self.items:
+            merged[item["product_id"]] = merged.get(item["product_id"], 0) + item["quantity"]
+        return merged
+
+
+def place(client: Client, order: Order, *, retry_until: float, delay: float = 0.05) -> Order:
+    """POST the order, retrying with the same Idempotency-Key after a 503 or no answer.
+
+    Retries stop at `retry_until` (monotonic); the order's last answer is its outcome.
+    """
+    while True:
+        answer = client.request(
+            "POST",
+            "/v1/orders",
+            body={"customer_email": order.email, "items": order.items},
+            headers={"Idempotency-Key": order.key},
+        )
+        order.answers.append(answer)
+        if answer.status not in (None, 503) or time.monotonic() >= retry_until:
+            return order
+        time.sleep(delay)
+
+
+def run_together(functions: list) -> list:
+    """Run every zero-argument callable in its own thread, released at once; return results."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def run(index: int, function) -> None:
+        barrier.wait()
+        results[index] = function()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def warm(client: Client, workers: int) -> None:
+    """Start `workers` api workers at once, so cold starts stay out of a drill's figures."""
+    answers = run_together([lambda: client.request("GET", "/v1/health")] * workers)
+    assert [a.status for a in answers] == [200] * workers, answers
+    client.answers.clear()
+
+
+# --- reconciliation -----------------------------------------------------------------
+
+
+@dataclass
+class Reconciliation:
+    """What the database holds against what the clients were told."""
+
+    confirmed: int
+    in_database: int
+    lost: list[str]  # confirmed to a client, missing from the database
+    duplicated: list[str]  # idempotency keys with more than one order, or two ids told
+    unknown: list[str]  # orders in the database no client was told about
+    wrong_lines: list[str]  # orders whose lines differ from what was asked
+    missing_notifications: list[str]  # orders without their outbox rows
+    stock_expected: dict[int, int]
+    stock_actual: dict[int, int]
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.lost
+            or self.duplicated
+            or self.unknown
+            or self.wrong_lines
+            or self.missing_notifications
+            or self.stock_expected != self.stock_actual
+        )
+
+    def figures(self) -> dict:
+        return {
+            "confirmed_orders": self.confirmed,
+            "orders_in_database": self.in_database,
+            "lost": len(self.lost),
+            "duplicated": len(self.duplicated),
+            "unknown": len(self.unknown),
+            "wrong_lines": len(self.wrong_lines),
+            "stock_consistent": self.stock_expected == self.stock_actual,
+        }
+
+
+def reconcile(
+    server: DrillServer,
+    database: str,
+    *,
+    email: str,
+    orders: list[Order],
+    stock_before: dict[int, int],
+    notifications_per_order: int = 2,
+) -> Reconciliation:
+    """Compare the drill's orders (all with `email`) with the database.
+
+    Every confirmed order must exist exactly once with the lines asked for and
+    its outbox rows; no other order may exist for `email`; stock must equal the
+    initial stock minus what the confirmed orders took.
+    """
+    rows = server.query(
+        database,
+        "SELECT id, idempotency_key FROM orders WHERE customer_email = %s",
+        (email,),
+    )
+    lines: dict[str, dict[int, int]] = {}
+    for order_id, product_id, quantity in server.query(
+        database,
+        "SELECT l.order_id, l.product_id, l.quantity FROM order_lines l "
+        "JOIN orders o ON o.id = l.order_id WHERE o.customer_email = %s",
+        (email,),
+    ):
+        lines.setdefault(order_id, {})[product_id] = quantity
+    outbox = dict(
+        server.query(
+            database,
+            "SELECT n.order_id, COUNT(*) FROM notifications n "
+            "JOIN orders o ON o.id = n.order_id WHERE o.customer_email = %s GROUP BY n.order_id",
+            (email,),
+        )
+    )
+    by_key: dict[str, list[str]] = {}
+    for order_id, key in rows:
+        by_key.setdefault(key, []).append(order_id)
+    confirmed = [o for o in orders if o.confirmed]
+    told: dict[str, set[str]] = {}
+    for order in confirmed:
+        told.setdefault(order.key, set()).update(
+            a.body["id"] for a in order.answers if a.status in (200, 201)
+        )
+    lost = [o.order_id for o in confirmed if o.order_id not in dict(rows)]
+    duplicated = [k for k, ids in by_key.items() if len(ids) > 1]
+    duplicated += [k for k, ids in told.items() if len(ids) > 1]
+    known = {o.order_id for o in confirmed}
+    unknown = [order_id for order_id, _key in rows if order_id not in known]
+    wrong_lines = [o.order_id for o in confirmed if lines.get(o.order_id) != o.quantities()]
+    missing_notifications = [
+        o.order_id for o in confirmed if outbox.get(o.order_id, 0) != notifications_per_order
+    ]
+    expected = dict(stock_before)
+    for order in confirmed:
+        for product_id, quantity in order.quantities().items():
+            expected[product_id] -= quantity
+    actual = dict(
+        server.query(
+            database,
+            f"SELECT id, stock FROM products WHERE id IN ({', '.join(['%s'] * len(expected))})",
+            tuple(expected),
+        )
+    )
+    return Reconciliation(
+        len(confirmed),
+        len(rows),
+        lost,
+        duplicated,
+        unknown,
+        wrong_lines,
+        missing_notifications,
+        expected,
+        actual,
+    )
+
+
+# --- figures ----------------------------------------------------------------------------
+
+
+def by_status(answers: list[Answer]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for answer in answers:
+        key = str(answer.status) if answer.status is not None else "no answer"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def latency(answers: list[Answer]) -> dict[str, float] | None:
+    """Return p50/p99/max in milliseconds (reported, never asserted)."""
+    if not answers:
+        return None
+    values = sorted(a.elapsed * 1000 for a in answers)
+    p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+    return {
+        "p50_ms": round(statistics.median(values), 1),
+        "p99_ms": round(p99, 1),
+        "max_ms": round(values[-1], 1),
+    }
+
+
+def record(drill: str, figures: dict) -> None:
+    """Keep a drill's figures for build/drills/figures.json and the terminal summary."""
+    RESULTS[drill] = figures
