@@ -58,6 +58,15 @@ def _precondition_note(ctx: Context, doc: ApiDocument) -> str:
     return ""
 
 
+def _readable(ctx: Context, out: Outcome):
+    """Yield the API documents the plan lets us read; each other one cannot be verified."""
+    for doc in ctx.documents:
+        if doc.document is None:
+            out.cannot_verify(doc.rest_api.address, doc.problem)
+        else:
+            yield doc
+
+
 @check(
     "cache-key-params",
     "Cached GETs key on every query-string and path parameter",
@@ -66,10 +75,7 @@ def _precondition_note(ctx: Context, doc: ApiDocument) -> str:
 def cache_key_params(ctx: Context, out: Outcome) -> None:
     if not ctx.documents:
         out.cannot_verify("(plan)", "no REST API in the plan")
-    for doc in ctx.documents:
-        if doc.document is None:
-            out.cannot_verify(doc.rest_api.address, doc.problem)
-            continue
+    for doc in _readable(ctx, out):
         cached = _cached_operations(ctx, doc, out)
         if not cached:
             out.saw(f"nothing is cached in {doc.source}")
@@ -108,10 +114,7 @@ def _answers_cors(ctx: Context, doc: ApiDocument) -> str | None:
 def cors_origin_cache_key(ctx: Context, out: Outcome) -> None:
     if not ctx.documents:
         out.cannot_verify("(plan)", "no REST API in the plan")
-    for doc in ctx.documents:
-        if doc.document is None:
-            out.cannot_verify(doc.rest_api.address, doc.problem)
-            continue
+    for doc in _readable(ctx, out):
         cached = _cached_operations(ctx, doc, Outcome("ignored"))
         if not cached:
             out.saw(f"nothing is cached in {doc.source}")
@@ -209,10 +212,7 @@ def cors_prod_wildcard(ctx: Context, out: Outcome) -> None:
         for key, value in env.items():
             if re.search("CORS|ORIGIN", key) and isinstance(value, str) and "*" in value:
                 out.fail(function.address, f"environment {key}={value} allows `*` in prod")
-    for doc in ctx.documents:
-        if doc.document is None:
-            out.cannot_verify(doc.rest_api.address, doc.problem)
-            continue
+    for doc in _readable(ctx, out):
         for where, values in _document_origins(doc):
             if any("{{" in v for v in values):
                 out.cannot_verify(doc.rest_api.address, f"{where}: origins are not rendered yet")
@@ -290,10 +290,7 @@ def _stage_variables(ctx: Context, wanted: set[str], out: Outcome) -> None:
 )
 def integration_qualified_arn(ctx: Context, out: Outcome) -> None:
     wanted: set[str] = set()
-    for doc in ctx.documents:
-        if doc.document is None:
-            out.cannot_verify(doc.rest_api.address, doc.problem)
-            continue
+    for doc in _readable(ctx, out):
         count = 0
         for op in doc.operations():
             match = LAMBDA_URI.search(str(op.integration.get("uri", "")))
