@@ -11,8 +11,6 @@ cache's hit ratio (from `x-cache`).
 """
 
 import http.client
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from bench.measure import ROOT, log, percentile
 from bench.stack import free_port
+from local.launch import Launched, launch
 
 PATH = "/v1/products?page_size=20&sort=price"
 SAMPLES = 2000  # raw latencies kept in the results file
@@ -33,12 +32,8 @@ def available() -> str | None:
     return None
 
 
-def _start(state: Path, api_port: int, cache_ttl: float, timeout: float = 90):
-    logfile = open(state.parent / f"stack-{api_port}.log", "w")  # noqa: SIM115 (closed in _stop)
+def _start(state: Path, api_port: int, cache_ttl: float) -> Launched:
     args = [
-        sys.executable,
-        "-m",
-        "local.stack",
         "--api-port",
         str(api_port),
         "--moto-port",
@@ -50,27 +45,7 @@ def _start(state: Path, api_port: int, cache_ttl: float, timeout: float = 90):
         "--cache-ttl",
         f"{cache_ttl:g}",
     ]
-    process = subprocess.Popen(args, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"local.stack exited: see {logfile.name}")
-        text = Path(logfile.name).read_text(errors="replace")
-        if any(line.startswith("ready ") for line in text.splitlines()):
-            return process, logfile
-        time.sleep(0.2)
-    _stop(process, logfile)
-    raise RuntimeError(f"local.stack not ready within {timeout:g} s: see {logfile.name}")
-
-
-def _stop(process, logfile) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    logfile.close()
+    return launch(args, state.parent / f"stack-{api_port}.log")
 
 
 def _load(port: int, clients: int, seconds: float) -> dict:
@@ -126,11 +101,11 @@ def measure(clients: int = 4, seconds: float = 8.0, warmup: float = 3.0) -> dict
         for label, ttl in (("cache_off", 0), ("cache_on", 300)):
             port = free_port()
             log(f"  local gateway, {label}: starting the stack on port {port}")
-            process, logfile = _start(state, port, ttl)
+            stack = _start(state, port, ttl)
             try:
                 _load(port, clients, warmup)
                 log(f"  local gateway, {label}: {clients} clients for {seconds:g} s")
                 results[label] = _load(port, clients, seconds)
             finally:
-                _stop(process, logfile)
+                stack.stop()
     return {"path": PATH, "clients": clients, "seconds": seconds, "warmup_s": warmup, **results}

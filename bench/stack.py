@@ -3,7 +3,6 @@ server seeded like a stage, and the function environment Terraform sets."""
 
 import json
 import logging
-import socket
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "functions")]
 
-from support.mariadb import MariaDB, make_tls  # noqa: E402
+from support.mariadb import MariaDB, free_port, make_tls  # noqa: E402
 
 CONFIG = {
     "log_level": "WARNING",
@@ -20,12 +19,6 @@ CONFIG = {
     "sender_email": "orders@bench.shop.example.com",
     "features": {"order_emails": False, "order_events": False},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

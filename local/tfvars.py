@@ -26,6 +26,11 @@ def load(path: Path) -> dict:
     return parse(Path(path).read_text(encoding="utf-8"), str(path))
 
 
+def dump(values: dict) -> str:
+    """Return `values` as tfvars text: JSON values are valid HCL literals."""
+    return "".join(f"{name} = {json.dumps(value)}\n" for name, value in values.items())
+
+
 def parse(text: str, name: str = "<tfvars>") -> dict:
     """Return the variables assigned in `text` as plain Python values."""
     parser = _Parser(text, name)

@@ -7,12 +7,6 @@ touched. The functions connect as `drill_app`, a user without SUPER, so
 `max_connections` binds them exactly as RDS binds the application.
 """
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,19 +15,14 @@ from pathlib import Path
 import pymysql
 import requests
 
-from support.mariadb import MariaDB
+from local.launch import Launched, launch
+from support.mariadb import MariaDB, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_USER, APP_PASSWORD = "drill_app", "drill-app-password"
 API_KEY = "drill-admin-key"
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def function_db_timeouts() -> dict[str, int]:
@@ -165,21 +154,16 @@ def drill_tfvars(directory: Path, *, api_timeout_s: int | None = None) -> Path:
         values["functions"]["api"]["timeout_s"] = api_timeout_s
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "drill.tfvars"
-    path.write_text("".join(f"{name} = {json.dumps(value)}\n" for name, value in values.items()))
+    path.write_text(tfvars.dump(values))
     return path
 
 
 @dataclass
-class LocalStack:
-    process: subprocess.Popen
-    api_url: str
-    aws_url: str
-    log_path: Path
-    database: str
+class LocalStack(Launched):
+    api_url: str = ""
+    aws_url: str = ""
+    database: str = ""
     api_key: str = API_KEY
-
-    def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def api_workers(self) -> dict[int, dict]:
         """Return the api function's workers by pid."""
@@ -222,17 +206,6 @@ class LocalStack:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self) -> None:
-        """Stop with SIGINT (its Ctrl-C path, which closes the workers)."""
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
 
 @contextmanager
 def local_stack(
@@ -246,11 +219,7 @@ def local_stack(
 ):
     """Run `python -m local.stack` on free ports against `database`; stop it on exit."""
     api_port, moto_port = free_port(), free_port()
-    log_path = directory / "stack.log"
     command = [
-        sys.executable,
-        "-m",
-        "local.stack",
         "--api-port",
         str(api_port),
         "--moto-port",
@@ -273,36 +242,15 @@ def local_stack(
     ]
     if integration_timeout is not None:
         command += ["--integration-timeout", str(integration_timeout)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # SIGINT reaches the stack only
-        )
+    launched = launch(command, directory / "stack.log", timeout=START_TIMEOUT_S)
     stack = LocalStack(
-        process,
-        f"http://127.0.0.1:{api_port}",
-        f"http://127.0.0.1:{moto_port}",
-        log_path,
-        database,
+        launched.process,
+        launched.log_path,
+        api_url=f"http://127.0.0.1:{api_port}",
+        aws_url=f"http://127.0.0.1:{moto_port}",
+        database=database,
     )
     try:
-        _wait_ready(stack)
         yield stack
     finally:
-        stack.stop()
-
-
-def _wait_ready(stack: LocalStack) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if any(line.startswith("ready ") for line in stack.log_tail(400).splitlines()):
-            return
-        if stack.process.poll() is not None:
-            raise RuntimeError(f"the local stack exited before ready:\n{stack.log_tail()}")
-        time.sleep(0.1)
-    raise RuntimeError(f"the local stack printed no ready line in {START_TIMEOUT_S}s")
+        stack.stop(STOP_TIMEOUT_S)

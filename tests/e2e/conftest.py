@@ -12,20 +12,18 @@ a call to an origin the policy does not allow, fails the test.
 """
 
 import json
-import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+
+from local import tfvars
+from local.launch import Launched, LaunchError, launch
+from support.mariadb import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,8 +60,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def csp_for(api_url: str) -> str:
-    """Return the storefront's Content-Security-Policy, as CloudFront sends it
-    (terraform/modules/static_site: connect-src is 'self' plus the API origin)."""
+    """Return the storefront's Content-Security-Policy as CloudFront sends it
+    (terraform/modules/static_site), with connect-src naming the local API's
+    origin where AWS allows the region's execute-api hosts."""
     origin = "/".join(api_url.split("/")[:3])
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -71,23 +70,15 @@ def csp_for(api_url: str) -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
-class Stack:
-    process: subprocess.Popen
-    api_url: str
-    web_url: str
-    state_dir: Path
-    output: list[str] = field(default_factory=list)
+class Stack(Launched):
+    api_url: str = ""
+    web_url: str = ""
+    state_dir: Path | None = None
     api_key: str = ""
 
     def log(self) -> str:
-        return "\n".join(self.output[-80:])
+        return self.log_tail(80)
 
     def outbox(self) -> dict:
         answer = requests.get(f"{self.api_url}/_local/outbox", timeout=10)
@@ -95,42 +86,17 @@ class Stack:
         return answer.json()
 
 
-def _pump(stream, sink: list[str], ready: threading.Event) -> None:
-    for line in stream:
-        sink.append(line.rstrip("\n"))
-        if re.search(r"\bready\b", line, re.IGNORECASE):
-            ready.set()
-
-
 def e2e_tfvars(directory: Path) -> Path:
     """Write the dev stage's tfvars with order e-mails on; return its path.
 
     JSON values are valid tfvars literals, so the file needs no HCL writer.
     """
-    from local import tfvars
-
     values = tfvars.load(ROOT / "envs" / "dev.tfvars")
     app_config = values.setdefault("app_config", {})
     app_config["features"] = {**app_config.get("features", {}), "order_emails": True}
     path = directory / "e2e.tfvars"
-    path.write_text("".join(f"{name} = {json.dumps(value)}\n" for name, value in values.items()))
+    path.write_text(tfvars.dump(values))
     return path
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            # Last resort, only for the session this fixture started.
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +110,6 @@ def stack(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("stack-state")
     api_key = "e2e-" + secrets.token_urlsafe(18)
     command = [
-        sys.executable,
-        "-m",
-        "local.stack",
         "--api-port",
         str(api_port),
         "--web-port",
@@ -160,46 +123,27 @@ def stack(tmp_path_factory):
         "--api-key",
         api_key,
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # SIGINT reaches the stack only, never pytest
-    )
-    output: list[str] = []
-    ready = threading.Event()
-    threading.Thread(target=_pump, args=(process.stdout, output, ready), daemon=True).start()
+    try:
+        launched = launch(command, state_dir.with_suffix(".log"), timeout=START_TIMEOUT_S)
+    except LaunchError as exc:
+        pytest.fail(str(exc))
     stack = Stack(
-        process=process,
+        launched.process,
+        launched.log_path,
         api_url=f"http://127.0.0.1:{api_port}",
         web_url=f"http://127.0.0.1:{web_port}",
         state_dir=state_dir,
-        output=output,
         api_key=api_key,
     )
     try:
-        _wait_until_up(stack, ready)
+        _wait_until_healthy(stack)
         yield stack
     finally:
-        _stop(process)
+        stack.stop(STOP_TIMEOUT_S)
 
 
-def _wait_until_up(stack: Stack, ready: threading.Event) -> None:
+def _wait_until_healthy(stack: Stack) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not ready.is_set():
-        if stack.process.poll() is not None:
-            time.sleep(0.2)  # let the pump read the last lines
-            pytest.fail(
-                f"local stack exited with {stack.process.returncode} before ready:\n{stack.log()}"
-            )
-        if time.monotonic() > deadline:
-            pytest.fail(f"local stack printed no ready line in {START_TIMEOUT_S}s:\n{stack.log()}")
-        ready.wait(0.2)
     last = None
     while time.monotonic() < deadline:
         try:

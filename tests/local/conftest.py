@@ -8,7 +8,7 @@ request, for what the shop's handler never does. Nothing is patched.
 """
 
 import pytest
-from localkit import API_KEY, ECHO_KEY, FIXTURES, REGION, ROOT, TFVARS, LogFile, free_port
+from localkit import API_KEY, ECHO_KEY, FIXTURES, REGION, ROOT, TFVARS, LogFile
 
 from local import contract as local_contract
 from local.cache import ResponseCache
@@ -16,6 +16,7 @@ from local.cors import CorsSettings
 from local.events import Stage
 from local.gateway import Gateway
 from local.workers import FunctionSpec, Pool
+from support.mariadb import free_port
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,6 @@ ECHO_KEY = "echo-key"
 REGION = "eu-west-1"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def port_is_free(port: int) -> bool:
     """Return True when nothing listens on `port` (TIME_WAIT leftovers do not count:
     servers rebind with SO_REUSEADDR, as the stack's do)."""

@@ -14,7 +14,9 @@ import time
 
 import pytest
 import requests
-from localkit import ROOT, free_port, port_is_free
+from localkit import ROOT, port_is_free
+
+from support.mariadb import free_port
 
 START_TIMEOUT_S = 120
 

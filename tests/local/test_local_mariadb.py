@@ -4,7 +4,9 @@ the functions get SHOP_DB_SECRET_ARN/HOST/PORT/NAME, not the URL."""
 
 import pytest
 import requests
-from localkit import API_KEY, TFVARS, LogFile, free_port
+from localkit import API_KEY, TFVARS, LogFile
+
+from support.mariadb import free_port
 
 pytestmark = pytest.mark.mariadb
 
