@@ -68,9 +68,16 @@ def test_a_failed_refresh_keeps_the_last_good_config():
     configs.get("qa")
     params.fail = True
     clock.now += 61
-    assert configs.get("qa").log_level == "WARNING"
+    assert configs.get("qa").log_level == "WARNING" and params.reads == 2
+    # WHEN requests keep coming while SSM is still failing
     clock.now += 1
-    assert params.reads == 2  # not re-read on every request while SSM is failing
+    assert configs.get("qa").log_level == "WARNING"
+    clock.now += 58
+    assert configs.get("qa").log_level == "WARNING"
+    # THEN SSM is not re-read on every request: the failure backs off one TTL
+    assert params.reads == 2
+    clock.now += 2
+    assert configs.get("qa").log_level == "WARNING" and params.reads == 3
 
 
 @pytest.mark.parametrize(
