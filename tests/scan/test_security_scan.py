@@ -17,7 +17,8 @@ import pytest
 from scan import run, suppressions, tools
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "README.md"
+# Where the suppression table is documented: the one place the test reads it from.
+SUPPRESSIONS_DOC = ROOT / "README.md"
 
 pytestmark = pytest.mark.infra
 
@@ -62,14 +63,34 @@ def test_each_tool_really_scanned_every_stage(report):
     assert data["suppressed"] >= len(data["suppressions"])
 
 
-def test_the_readme_lists_every_suppression_with_its_reason():
-    table = run.markdown_table(suppressions.find(run.TF_DIR, exclude=run.NOT_SCANNED))
-    doc = DOC.read_text()
-    missing = [row for row in table.splitlines()[2:] if row not in doc]
-    assert not missing, (
-        "update the README's Scanner suppressions (python -m scan.run --list-suppressions):\n"
-        + "\n".join(missing)
+def documented_table(doc: Path) -> list[str]:
+    """Return the rows of the suppression table in `doc` (the lines after its header)."""
+    lines = doc.read_text().splitlines()
+    header = run.markdown_table([]).splitlines()[0]
+    assert lines.count(header) == 1, f"{doc.name} needs exactly one table headed {header!r}"
+    rows = []
+    for line in lines[lines.index(header) + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
+
+
+def test_the_documented_table_and_the_code_list_the_same_suppressions():
+    """The table in SUPPRESSIONS_DOC is the code's list, row for row, in both directions:
+    a suppression missing from it and a row no suppression backs any more both fail."""
+    code = run.markdown_table(suppressions.find(run.TF_DIR, exclude=run.NOT_SCANNED))
+    expected = code.splitlines()[2:]
+    documented = documented_table(SUPPRESSIONS_DOC)
+    missing = [row for row in expected if row not in documented]
+    stale = [row for row in documented if row not in expected]
+    assert not missing and not stale, (
+        f"update the Scanner suppressions table in {SUPPRESSIONS_DOC.relative_to(ROOT)} "
+        "(python -m scan.run --list-suppressions prints it):\n"
+        + "".join(f"missing: {row}\n" for row in missing)
+        + "".join(f"stale:   {row}\n" for row in stale)
     )
+    assert len(documented) == len(expected), "a row is listed twice"
 
 
 UNENCRYPTED_TOPICS = """\
