@@ -35,7 +35,9 @@ tf-validate: $(TF_CONFIG_DEP) ## terraform init -backend=false and validate (no 
 	@TF_DATA_DIR=$(abspath build/tf-validate) $(TF) -chdir=$(TF_DIR) init -backend=false -input=false >/dev/null
 	@TF_DATA_DIR=$(abspath build/tf-validate) $(TF) -chdir=$(TF_DIR) validate
 
-tf-lock: $(TF_CONFIG_DEP) ## Re-pin .terraform.lock.hcl for linux_amd64 (from the mirror when there is one)
+# With a mirror only linux_amd64's package hash can be computed; lock adds it
+# to the published zip hashes already in the file and keeps those.
+tf-lock: $(TF_CONFIG_DEP) ## Add linux_amd64's package hash to .terraform.lock.hcl (from the mirror when there is one)
 	@$(TF) -chdir=$(TF_DIR) providers lock $(if $(TF_PLUGIN_MIRROR),-fs-mirror=$(TF_PLUGIN_MIRROR)) -platform=linux_amd64
 
 tf-test: venv ## Run the infra test tier (fmt, validate, offline plans of every stage)
