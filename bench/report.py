@@ -32,7 +32,9 @@ def ms(fig: dict) -> str:
     return f"{fig['median']:.1f} ms (p90 {fig['p90']:.1f})"
 
 
-def render() -> str:
+def collect() -> tuple[list[tuple[str, str, str, str, str, str]], list[str], set, dict | None]:
+    """Every metric's rows (metric, ours, baseline, ratio, target, verdict),
+    its detail sections, the runs' dates and the machine, from bench/results/."""
     rows: list[tuple[str, str, str, str, str, str]] = []
     details: list[str] = []
     dates = set()
@@ -56,6 +58,11 @@ def render() -> str:
         rows += new_rows
         if detail:
             details.append(detail)
+    return rows, details, dates, info
+
+
+def render() -> str:
+    rows, details, dates, info = collect()
     head = []
     if info:
         when = (

@@ -300,6 +300,7 @@ def rehearse(args) -> None:
             facts = readback.Expectations.from_values(values, stage, ROOT / "api" / "openapi.yaml")
             checks = readback.check_stage(aws, facts, stack.outputs(), resources)
             report["checks"] += checks
+            report["facts"] = len(checks)
             print(f"    {len(checks)} facts checked")
         with steps.step("re-run: unchanged build (rebuilt from a copy of functions/)"):
             rebuild(package_root)

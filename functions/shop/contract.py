@@ -31,7 +31,6 @@ class Operation:
     resource: str  # the path template, e.g. /v1/products/{id}
     parameters: tuple[Parameter, ...]
     body_schema: dict | None
-    needs_api_key: bool
     pattern: re.Pattern = field(compare=False, repr=False)
 
 
@@ -102,7 +101,6 @@ def operations(document: dict) -> list[Operation]:
                     resource=resource,
                     parameters=params,
                     body_schema=body,
-                    needs_api_key=bool(spec.get("security", document.get("security"))),
                     pattern=_template_regex(resource),
                 )
             )

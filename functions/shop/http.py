@@ -32,12 +32,9 @@ class Request:
     resource: str | None
     headers: dict[str, str]  # lower-cased names
     query: dict[str, str]
-    multi_query: dict[str, list[str]]
     path_params: dict[str, str]
     raw_body: bytes | None
     request_id: str
-    stage: str | None
-    source_ip: str | None
     body: object = None
     params: dict = field(default_factory=dict)  # validated, typed parameters
 
@@ -63,26 +60,16 @@ def parse_request(event: object, *, fallback_request_id: str) -> Request:
     if not isinstance(method, str) or not isinstance(path, str):
         raise NotAnApiEvent("expected an API Gateway proxy event with httpMethod and path")
     context = event.get("requestContext") if isinstance(event.get("requestContext"), dict) else {}
-    identity = context.get("identity") if isinstance(context.get("identity"), dict) else {}
     headers = _header_map(event.get("headers"))
-    multi = event.get("multiValueQueryStringParameters")
-    multi_query = (
-        {str(k): [str(v) for v in vs] for k, vs in multi.items() if isinstance(vs, list)}
-        if isinstance(multi, dict)
-        else {}
-    )
     return Request(
         method=method.upper(),
         path=path,
         resource=event.get("resource") if isinstance(event.get("resource"), str) else None,
         headers=headers,
         query=_string_map(event.get("queryStringParameters"), "queryStringParameters"),
-        multi_query=multi_query,
         path_params=_string_map(event.get("pathParameters"), "pathParameters"),
         raw_body=_raw_body(event),
         request_id=str(context.get("requestId") or fallback_request_id),
-        stage=context.get("stage") if isinstance(context.get("stage"), str) else None,
-        source_ip=identity.get("sourceIp") if isinstance(identity.get("sourceIp"), str) else None,
     )
 
 

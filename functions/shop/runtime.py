@@ -20,12 +20,10 @@ from shop.notify import Notifier
 
 @dataclass
 class Runtime:
-    env: Mapping[str, str]
     clients: dict
     config_loader: ConfigLoader
     database: Database
     notifier: Notifier
-    ses: object
 
 
 def build_runtime(
@@ -61,7 +59,7 @@ def build_runtime(
     ssl_context = build_ssl_context(settings.ca_bundle) if settings.ca_bundle else None
     database = Database(make_engine(settings, ssl_context=ssl_context), ssl_context=ssl_context)
     notifier = Notifier(sns=clients["sns"], ses=clients["ses"], topic_arn=env.get("SHOP_TOPIC_ARN"))
-    return Runtime(env, clients, loader, database, notifier, clients["ses"])
+    return Runtime(clients, loader, database, notifier)
 
 
 def _clients(session) -> dict:

@@ -18,7 +18,6 @@ def test_parses_a_real_proxy_event():
     assert request.query["page_size"] == "10"
     assert request.header("ORIGIN") == "https://dev.shop.example.com"
     assert request.request_id == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-    assert request.stage == "dev" and request.source_ip == "127.0.0.1"
 
 
 @pytest.mark.parametrize(

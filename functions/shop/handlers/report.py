@@ -30,7 +30,7 @@ def handler(event, context):
         statuses = notify.counts_by_status(conn)
     emailed = False
     if config.report_recipients and config.sender_email:
-        _runtime.ses.send_email(
+        _runtime.clients["ses"].send_email(
             Source=config.sender_email,
             Destination={"ToAddresses": list(config.report_recipients)},
             Message={
