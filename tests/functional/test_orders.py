@@ -175,16 +175,31 @@ def test_failed_sends_are_recorded_never_roll_back_and_are_retried(
         ("order_event", "failed", 1),
     ]
     assert all(r["last_error"] for r in rows)
-    # WHEN the services are back and the report job runs, THEN both are sent
+    # WHEN SES is back but the topic is still gone, and the report job runs
     aws.ses.verify_email_identity(EmailAddress="orders@dev.shop.example.com")
-
-    with broken.runtime.database.connect():
-        pass
+    utcnow = __import__("shop.routes").routes.utcnow
+    with broken.runtime.database.connect() as conn:
+        counts = notify.dispatch(conn, broken.runtime.notifier, now=utcnow)
+    # THEN the e-mail goes out and the event stays failed, both retried once more
+    assert counts == {"sent": 1, "failed": 1}
+    assert notification_attempts(mariadb) == {
+        "order_email": ("sent", 2),
+        "order_event": ("failed", 2),
+    }
+    # WHEN the topic is back too, THEN only the event is sent: the e-mail is not sent twice
     fixed = make_api()
     with fixed.runtime.database.connect() as conn:
-        counts = notify.dispatch(
-            conn, fixed.runtime.notifier, now=__import__("shop.routes").routes.utcnow
-        )
-    assert counts == {"sent": 2, "failed": 0}
+        counts = notify.dispatch(conn, fixed.runtime.notifier, now=utcnow)
+    assert counts == {"sent": 1, "failed": 0}
+    assert notification_attempts(mariadb) == {
+        "order_email": ("sent", 2),
+        "order_event": ("sent", 3),
+    }
     assert len(aws.sent_emails()) == 1 and len(aws.published()) == 1
     assert table_count(mariadb, "notifications", "WHERE status = 'sent'") == 2
+
+
+def notification_attempts(mariadb) -> dict[str, tuple[str, int]]:
+    with mariadb.admin(database="shop_test") as conn, conn.cursor() as cur:
+        cur.execute("SELECT kind, status, attempts FROM notifications")
+        return {kind: (status, attempts) for kind, status, attempts in cur.fetchall()}
