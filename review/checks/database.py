@@ -31,6 +31,7 @@ def _databases(ctx: Context, out: Outcome, *types: str):
     return found
 
 
+# What it adds to checkov's CKV_AWS_17: `make plan`/`make deploy` gate on it, never on scanners.
 @check(
     "db-not-public",
     "The database is not publicly accessible",
@@ -47,6 +48,7 @@ def db_not_public(ctx: Context, out: Outcome) -> None:
             out.saw(f"{db.address}: publicly_accessible = false")
 
 
+# What it adds to checkov's CKV_AWS_16: `make plan`/`make deploy` gate on it, never on scanners.
 @check(
     "db-encrypted",
     "Database storage is encrypted",

@@ -1,0 +1,355 @@
+"""Every figure in README.md and docs/, rendered from the file or code it comes from.
+
+`make docs` rewrites the marked regions of the markdown:
+
+    <!-- figures:NAME -->...<!-- /figures -->
+
+(block or inline) with what RENDERERS[NAME] returns, and docs/benchmarks.md's
+`bench:` region with bench/report.py's table. The sources are committed
+results files written by the commands that measure (bench/results/*.json
+from `make bench`, docs/results/*.json from `make rehearse` and
+`make mutate`) and the code itself (review checks, the allow file, scanner
+suppressions). `tests/unit/test_docs_figures.py` renders everything in
+memory and fails when a file differs, so a hand edit of a figure, or a new
+result not rendered, cannot go unnoticed.
+
+Before rendering, `make docs` copies the summary of the last local rehearsal
+(build/tf-rehearsal/dev/report.json) into docs/results/rehearsal-dev.json when
+that run is newer; nothing else is measured here.
+"""
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "results"
+REHEARSAL_REPORT = ROOT / "build" / "tf-rehearsal" / "dev" / "report.json"
+REGION = re.compile(r"(<!-- figures:([a-z0-9-]+) -->)(.*?)(<!-- /figures -->)", re.S)
+RENDERED = ("README.md", *(f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md"))))
+
+RENDERERS: dict[str, Callable[[], str]] = {}
+
+
+def renders(name: str):
+    """Register a renderer for the regions called `name`."""
+
+    def register(func):
+        RENDERERS[name] = func
+        return func
+
+    return register
+
+
+def load(name: str) -> dict:
+    """A committed results file under docs/results/; a clear error when missing."""
+    path = RESULTS / f"{name}.json"
+    if not path.is_file():
+        raise FigureError(f"{path.relative_to(ROOT)} is missing: run the command that writes it")
+    return json.loads(path.read_text())
+
+
+class FigureError(Exception):
+    """A region names no renderer, or a renderer's source is missing."""
+
+
+# --- benchmarks (bench/results/*.json through bench/report.py) ---------------
+
+
+def _bench():
+    from bench import report
+
+    return report
+
+
+@renders("bench-when")
+def bench_when() -> str:
+    _, _, dates, info = _bench().collect()
+    if not info:
+        return "Not measured yet (`make bench`)"
+    day = sorted(d.split()[0] for d in dates)
+    span = day[0] if day[0] == day[-1] else f"{day[0]} to {day[-1]}"
+    return (
+        f"Measured by `make bench` on a {info['cores']}-core {info['cpu']} "
+        f"({info['os']}, Python {info['python']}), {span}"
+    )
+
+
+@renders("bench-targets")
+def bench_targets() -> str:
+    """Every row of the benchmark table that has a target, met or missed."""
+    rows, _, _, _ = _bench().collect()
+    lines = ["| benchmark | figure | target | | ours; baseline |", "|---|---|---|---|---|"]
+    for metric, ours, baseline, ratio, target, verdict in rows:
+        if target in ("", "reported"):
+            continue
+        figure, detail = (ratio, f"{ours}; {baseline}") if ratio else (ours, "")
+        lines.append(f"| {metric} | {figure} | {target} | {verdict} | {detail} |")
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def _sizes() -> dict:
+    data = _bench().load("artifact_size_build")
+    if data is None:
+        raise FigureError("bench/results/artifact_size_build.json is missing: run `make bench`")
+    return data
+
+
+@renders("api-size")
+def api_size() -> str:
+    data = _sizes()
+    return f"{_bench().mib(data['api_plus_layers_bytes'])} of the {data['budget_mib']} MiB budget"
+
+
+@renders("build-measured")
+def build_measured() -> str:
+    report, data = _bench(), _sizes()
+    layers = data["layers_bytes"]
+    lines = [
+        f"`make bench`, {data['machine']['date']}, {data['machine']['cores']} cores, "
+        f"{data['machine']['os']}, Python {data['machine']['python']}:",
+        "",
+        "| what | figure |",
+        "|---|---|",
+        f"| `build/api.zip` | {report.mib(data['api_zip_bytes'])} zipped "
+        f"({data['api_zip_bytes']:,} bytes) |",
+        *(
+            f"| `build/{name}.zip` | {report.mib(size)} zipped ({size:,} bytes) |"
+            for name, size in sorted(layers.items())
+        ),
+        f"| api plus its layers, against the {data['budget_mib']} MiB budget "
+        f"| {report.mib(data['api_plus_layers_bytes'])} zipped "
+        f"({data['share_of_budget']:.0%}), {report.mib(data['unzipped_bytes'])} unzipped |",
+        f"| `build.py` in a fresh copy of the tree (no `build/`, wheels cached) "
+        f"| {data['build_cold_s']:.2f} s |",
+        f"| no-op build, best of {len(data['build_noop_s'])} | {min(data['build_noop_s']):.2f} s |",
+    ]
+    cold = report.load("artifact_coldstart")
+    if cold:
+        m = cold["median_ms"]
+        lines.append(
+            "| cold start of the built api: first `GET /v1/health` (MariaDB over TLS, "
+            f"config and secret from moto), median of {cold['runs']} (`make bench-artifact`) "
+            f"| {m['with']['first_response_ms']:.1f} ms with bytecode, "
+            f"{m['without']['first_response_ms']:.1f} ms without "
+            f"({cold['ratio_with_to_without']:.2f}x) |"
+        )
+    return "\n" + "\n".join(lines) + "\n"
+
+
+# --- the plan review (review/ and envs/review-allow.yaml) --------------------
+
+
+def _review_counts() -> tuple[int, list]:
+    import review
+    from review import allow
+    from review.model import REGISTRY
+
+    assert review  # importing the package registers every check
+    return len(REGISTRY), allow.load(ROOT / "envs" / "review-allow.yaml")
+
+
+@renders("review-summary")
+def review_summary() -> str:
+    checks, allowed = _review_counts()
+    return f"review: {checks} checks, 0 failed, {len(allowed)} allowed"
+
+
+@renders("review-allowed")
+def review_allowed() -> str:
+    _, allowed = _review_counts()
+    if not allowed:
+        return (
+            "\nThe file holds no entry today: every check passes on dev, qa and prod "
+            "without an exception.\n"
+        )
+    lines = [f"\nThe file holds {len(allowed)} entries:", ""]
+    lines += [f"- `{a.check}` at `{a.address}`: {a.reason}" for a in allowed]
+    return "\n".join(lines) + "\n"
+
+
+# --- scanner suppressions (the inline comments in terraform/) ----------------
+
+
+def _suppressions() -> list:
+    from scan import run, suppressions
+
+    return suppressions.find(run.TF_DIR, exclude=run.NOT_SCANNED)
+
+
+@renders("suppression-count")
+def suppression_count() -> str:
+    found = _suppressions()
+    tools = {t: sum(1 for s in found if s.tool == t) for t in ("checkov", "trivy")}
+    return f"{len(found)} ({tools['checkov']} checkov, {tools['trivy']} trivy)"
+
+
+@renders("suppressions")
+def suppression_table() -> str:
+    from scan import run
+
+    return "\n" + run.markdown_table(_suppressions()).rstrip("\n") + "\n"
+
+
+# --- the apply rehearsal (docs/results/rehearsal-dev.json) -------------------
+
+
+def rehearsal_summary(report: dict) -> dict:
+    """What the docs quote from a rehearsal's report.json."""
+    return {
+        "stage": report["stage"],
+        "resources": report["resources"],
+        "facts": report["facts"],
+        "checks": len(report["checks"]),
+        "seconds": report["seconds"],
+    }
+
+
+NOT_REHEARSED = "(not measured yet: `make rehearse ENV=dev`, then `make docs`)"
+
+
+def _rehearsal() -> dict | None:
+    path = RESULTS / "rehearsal-dev.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+@renders("rehearsal-facts")
+def rehearsal_facts() -> str:
+    data = _rehearsal()
+    return str(data["facts"]) if data else f"a hundred or so {NOT_REHEARSED}"
+
+
+@renders("rehearsal-resources")
+def rehearsal_resources() -> str:
+    data = _rehearsal()
+    return str(data["resources"]) if data else "?"
+
+
+@renders("rehearsal-minutes")
+def rehearsal_minutes() -> str:
+    data = _rehearsal()
+    return f"~{data['seconds']['total'] / 60:.1f} min" if data else "minutes"
+
+
+STEPS = (
+    ("plan", "first plan"),
+    ("apply", "apply"),
+    ("second_plan", "second plan (with refresh)"),
+    ("unchanged_plan", "unchanged rebuild + plan"),
+    ("changed_plan", "changed rebuild + plan"),
+    ("changed_apply", "apply of the changed function"),
+    ("destroy_plan", "destroy plan"),
+    ("destroy", "destroy"),
+    ("total", "total, every step of `make rehearse` included"),
+)
+
+
+@renders("rehearsal-steps")
+def rehearsal_steps() -> str:
+    data = _rehearsal()
+    if data is None:
+        return f"\nNo run recorded {NOT_REHEARSED}.\n"
+    seconds = data["seconds"]
+    lines = ["| step | seconds |", "|---|---|"]
+    lines += [f"| {label} | {seconds[key]:g} |" for key, label in STEPS if key in seconds]
+    return "\n" + "\n".join(lines) + "\n"
+
+
+# --- mutation testing (docs/results/mutation.json, from `make mutate`) --------
+
+
+@renders("mutation-scores")
+def mutation_scores() -> str:
+    if not (RESULTS / "mutation.json").is_file():
+        return "\nNot measured yet: `make mutate`, then `make docs`.\n"
+    data = load("mutation")
+    lines = [
+        f"`make mutate`, {data['date']}, mutmut {data['mutmut']}: "
+        f"{data['killed']} of {data['total']} mutants killed ({data['score']:.1%}).",
+        "",
+        "| file | mutants | killed | survived | score | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, f in data["files"].items():
+        verdict = "met" if f["score"] >= data["target"] else "**missed**"
+        lines.append(
+            f"| `{name}` | {f['total']} | {f['killed']} | {f['survived']} | "
+            f"{f['score']:.1%} | ≥ {data['target']:.0%}: {verdict} |"
+        )
+    return "\n" + "\n".join(lines) + "\n"
+
+
+# --- rendering ----------------------------------------------------------------
+
+
+def render_text(text: str, *, where: str = "") -> str:
+    """`text` with every marked region (and the benchmark table) rendered anew."""
+
+    def one(match: re.Match) -> str:
+        name = match.group(2)
+        if name not in RENDERERS:
+            raise FigureError(
+                f"{where}: no renderer for region figures:{name} ({sorted(RENDERERS)})"
+            )
+        return match.group(1) + RENDERERS[name]() + match.group(4)
+
+    text = REGION.sub(one, text)
+    report = _bench()
+    if report.BEGIN in text and report.END in text:
+        before, rest = text.split(report.BEGIN, 1)
+        _, after = rest.split(report.END, 1)
+        text = f"{before}{report.BEGIN}\n\n{report.render()}\n{report.END}{after}"
+    return text
+
+
+def drifted() -> list[str]:
+    """The files whose figures differ from their sources."""
+    return [
+        rel
+        for rel in RENDERED
+        if (text := (ROOT / rel).read_text()) != render_text(text, where=rel)
+    ]
+
+
+def take_rehearsal() -> bool:
+    """Copy the last local rehearsal's summary into docs/results when it is newer."""
+    target = RESULTS / "rehearsal-dev.json"
+    if not REHEARSAL_REPORT.is_file():
+        return False
+    if target.is_file() and target.stat().st_mtime >= REHEARSAL_REPORT.stat().st_mtime:
+        return False
+    summary = rehearsal_summary(json.loads(REHEARSAL_REPORT.read_text()))
+    RESULTS.mkdir(exist_ok=True)
+    target.write_text(json.dumps(summary, indent=2) + "\n")
+    return True
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        if stale := drifted():
+            print(f"figures out of date in {', '.join(stale)}: run `make docs`", file=sys.stderr)
+            return 1
+        print("docs: every figure matches its source")
+        return 0
+    if take_rehearsal():
+        print("docs: took the rehearsal's figures from build/tf-rehearsal/dev/report.json")
+    changed = []
+    for rel in RENDERED:
+        path = ROOT / rel
+        text = path.read_text()
+        new = render_text(text, where=rel)
+        if new != text:
+            path.write_text(new)
+            changed.append(rel)
+    print(f"docs: rendered {', '.join(changed) if changed else 'nothing (already current)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except FigureError as exc:
+        print(f"docs: error: {exc}", file=sys.stderr)
+        sys.exit(1)
