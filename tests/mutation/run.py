@@ -1,0 +1,176 @@
+"""`make mutate`: mutmut over the core of functions/shop, as a measure of the tests.
+
+mutmut changes one thing at a time in the named modules (an operator, a
+constant, a condition) and runs the tests that cover the changed function;
+a mutant the tests still pass with has *survived*. The score per file goes
+to docs/results/mutation.json (rendered into docs/reliability.md by
+`make docs`), every survivor to build/mutate/survivors.txt with its diff.
+
+Runs in a scratch copy (build/mutate/tree) with `functions/` laid out as
+`src/`, where mutmut expects a package, so the working tree is never
+touched. The tests are the unit tier and the functional tests that need no
+MariaDB server: mutmut runs the covering tests once per mutant, and a
+throwaway server costs ~10 s to start, hundreds of times over.
+
+Equivalent mutants (no test can tell them apart from the original) are
+listed with their reason in tests/mutation/equivalent.txt and counted
+separately, never as killed.
+"""
+
+import argparse
+import datetime
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "build" / "mutate"
+TREE = OUT / "tree"
+MUTMUT = ROOT / ".venv-mutate" / "bin" / "mutmut"
+RESULT = ROOT / "docs" / "results" / "mutation.json"
+EQUIVALENT = Path(__file__).with_name("equivalent.txt")
+TARGET = 0.9
+
+FILES = ("db.py", "orders.py", "config.py", "validation.py", "http.py", "money.py", "notify.py")
+TESTS = (
+    "tests/unit/test_config.py",
+    "tests/unit/test_http.py",
+    "tests/unit/test_money.py",
+    "tests/unit/test_validation.py",
+    "tests/unit/test_contract.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "unit").glob("test_core_*.py")),
+)
+LINE = re.compile(r"^\s+shop\.(\w+)\.(\S+): (.+)$")
+
+
+def prepare() -> None:
+    """A copy of the tracked tree with functions/ as src/, and mutmut's settings."""
+    shutil.rmtree(TREE, ignore_errors=True)
+    TREE.mkdir(parents=True)
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file() and not rel.startswith(("build/", "docs/", "web/", "terraform/")):
+            dst = TREE / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    (TREE / "functions").rename(TREE / "src")
+    (TREE / "functions").symlink_to("src")
+    pyproject = TREE / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'pythonpath = ["functions", "."]', 'pythonpath = ["src", "."]'
+        )
+    )
+    lines = ["[mutmut]", "source_paths = src/shop", "only_mutate ="]
+    lines += [f"    src/shop/{name}" for name in FILES]
+    lines += ["also_copy =", "    api", "    functions", "    local"]
+    lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in TESTS]
+    lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
+    (TREE / "setup.cfg").write_text("\n".join(lines) + "\n")
+
+
+def equivalents() -> dict[str, str]:
+    """Mutant name -> why it cannot be killed, from equivalent.txt."""
+    found = {}
+    for line in EQUIVALENT.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, reason = line.partition(" ")
+            found[name] = reason.strip()
+    return found
+
+
+def collect(statuses: dict[str, str], accepted: dict[str, str]) -> dict:
+    files = {}
+    for name in FILES:
+        module = name.removesuffix(".py")
+        mine = {k: v for k, v in statuses.items() if k.startswith(f"shop.{module}.")}
+        equivalent = [k for k in mine if k in accepted and mine[k] != "killed"]
+        counted = {k: v for k, v in mine.items() if k not in equivalent}
+        killed = sum(1 for v in counted.values() if v in ("killed", "timeout"))
+        total = len(counted)
+        files[name] = {
+            "total": total,
+            "killed": killed,
+            "survived": total - killed,
+            "equivalent": len(equivalent),
+            "score": round(killed / total, 4) if total else 1.0,
+        }
+    total = sum(f["total"] for f in files.values())
+    killed = sum(f["killed"] for f in files.values())
+    return {"total": total, "killed": killed, "score": round(killed / total, 4), "files": files}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="make mutate")
+    parser.add_argument("--max-children", type=int, default=2)
+    args = parser.parse_args(argv)
+    if not MUTMUT.exists():
+        print(
+            "mutate: mutmut missing: run `make mutate` (it creates .venv-mutate)", file=sys.stderr
+        )
+        return 2
+    print(f"==> mutate: copying the tree to {TREE.relative_to(ROOT)}", file=sys.stderr)
+    prepare()
+    print(f"==> mutate: mutmut over {', '.join(FILES)} ({len(TESTS)} test files)", file=sys.stderr)
+    subprocess.run([MUTMUT, "run", "--max-children", str(args.max_children)], cwd=TREE, check=True)
+    listing = subprocess.run(
+        [MUTMUT, "results", "--all", "true"], cwd=TREE, capture_output=True, text=True, check=True
+    ).stdout
+    statuses = {
+        f"shop.{m.group(1)}.{m.group(2)}": m.group(3)
+        for line in listing.splitlines()
+        if (m := LINE.match(line))
+    }
+    accepted = equivalents()
+    data = collect(statuses, accepted)
+    version = subprocess.run(
+        [
+            MUTMUT.with_name("python"),
+            "-c",
+            "import importlib.metadata as m; print(m.version('mutmut'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    data = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "mutmut": version,
+        "target": TARGET,
+        "tests": list(TESTS),
+        **data,
+    }
+    survivors = [
+        k for k, v in statuses.items() if v not in ("killed", "timeout") and k not in accepted
+    ]
+    with (OUT / "survivors.txt").open("w") as out:
+        for name in survivors:
+            shown = subprocess.run([MUTMUT, "show", name], cwd=TREE, capture_output=True, text=True)
+            out.write(shown.stdout + "\n")
+    RESULT.parent.mkdir(exist_ok=True)
+    RESULT.write_text(json.dumps(data, indent=2) + "\n")
+    for name, f in data["files"].items():
+        print(
+            f"  {name:14} {f['killed']:4}/{f['total']:<4} {f['score']:.1%}"
+            f"  ({f['equivalent']} equivalent)"
+        )
+    print(
+        f"mutate: {data['killed']}/{data['total']} killed ({data['score']:.1%}); "
+        f"{len(survivors)} survivors in {(OUT / 'survivors.txt').relative_to(ROOT)}; "
+        f"scores in {RESULT.relative_to(ROOT)} (`make docs` renders them)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
