@@ -1,5 +1,5 @@
-"""Post-apply steps against moto (S3, CloudFront) and botocore's Stubber (Lambda
-invoke, which moto can only run with Docker)."""
+"""Post-apply steps against moto (S3, CloudFront) and a recording Lambda client
+(invoke, which moto can only run with Docker)."""
 
 import io
 import json
@@ -7,7 +7,6 @@ import json
 import boto3
 import pytest
 from botocore.response import StreamingBody
-from botocore.stub import Stubber
 from moto import mock_aws
 
 from deploy import release
@@ -48,33 +47,42 @@ def test_upload_site_puts_web_with_types_keeps_generated_files_and_removes_stale
     assert js["CacheControl"] == "no-cache"  # no content hash in the name: revalidate
 
 
-def _stubbed_lambda(payload: dict, *, error: str | None = None):
-    client = boto3.client(
-        "lambda", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    stub = Stubber(client)
-    body = json.dumps(payload).encode()
-    response = {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(body), len(body))}
-    if error:
-        response["FunctionError"] = error
-    stub.add_response(
-        "invoke",
-        response,
-        {"FunctionName": "arn:fn:migrate:qa", "Payload": b'{"action": "upgrade"}'},
-    )
-    stub.activate()
-    return client
+class RecordingLambda:
+    """A Lambda client that records each invoke and answers with `answer` (moto can
+    only run a function with Docker)."""
+
+    def __init__(self, answer: dict, *, error: str | None = None):
+        self.answer, self.error, self.calls = answer, error, []
+
+    def invoke(self, **kwargs):
+        self.calls.append(kwargs)
+        body = json.dumps(self.answer).encode()
+        response = {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(body), len(body))}
+        if self.error:
+            response["FunctionError"] = self.error
+        return response
 
 
-def test_migrations_report_the_revision_or_fail_with_the_logs_hint():
-    ok = release.run_migrations(
-        _stubbed_lambda({"before": None, "after": "0001"}), "arn:fn:migrate:qa"
-    )
-    assert ok == {"before": None, "after": "0001"}
-    failing = _stubbed_lambda({"errorMessage": "Access denied"}, error="Unhandled")
+def test_migrations_run_synchronously_on_the_alias_and_report_the_revisions():
+    # GIVEN the migrate function answers as shop.handlers.migrate does
+    answer = {"action": "upgrade", "before": "0002", "after": "0004", "head": "0004"}
+    client = RecordingLambda(answer)
+    # WHEN the deploy runs the migrations
+    result = release.run_migrations(client, "arn:aws:lambda:eu-west-1:1:function:migrate:qa")
+    # THEN it invoked the alias once and waited for the answer: an asynchronous
+    # ("Event") invoke would let the release go on before the schema is upgraded
+    [call] = client.calls
+    assert call["FunctionName"] == "arn:aws:lambda:eu-west-1:1:function:migrate:qa"
+    assert call.get("InvocationType", "RequestResponse") == "RequestResponse"
+    assert json.loads(call["Payload"]) == {"action": "upgrade"}
+    assert (result["before"], result["after"]) == ("0002", "0004")
+
+
+def test_failed_migrations_stop_the_release_with_the_logs_hint():
+    failing = RecordingLambda({"errorMessage": "Access denied"}, error="Unhandled")
     with pytest.raises(DeployError, match="migrations failed: .*Access denied") as info:
         release.run_migrations(failing, "arn:fn:migrate:qa")
-    assert "make logs" in info.value.hint
+    assert "make logs" in info.value.hint and "schema is not upgraded" in info.value.hint
 
 
 def test_smoke_test_names_the_url_and_the_last_answer():
