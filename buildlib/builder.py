@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from buildlib import BuildError, archive, wheels
+from buildlib import BuildError, archive, lock, wheels
 from buildlib.spec import (
     CONTRACT_SOURCE,
     excluder,
@@ -236,7 +236,13 @@ def build(root: Path, arch=None, names=(), budgets=None, log=print) -> dict:
     """Builds what `names` select (all functions by default); returns a summary for --json.
 
     Raises BuildError with nothing in build/ changed when any input or check fails.
+    Waits while another build of the same tree runs (buildlib.lock).
     """
+    with lock.exclusive(root, log=log):
+        return _build(root, arch, names, budgets, log)
+
+
+def _build(root: Path, arch, names, budgets, log) -> dict:
     started = time.monotonic()
     spec = load_spec(root, arch)
     for name in names:
