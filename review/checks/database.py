@@ -133,7 +133,9 @@ def _max_connections(ctx: Context, db, out: Outcome) -> int | None:
                     return int(parameter["value"])
             out.cannot_verify(group.address, "max_connections is not set (it follows memory)")
             return None
-    out.cannot_verify(db.address, f"its parameter group {name} is not in the plan")
+    # The module names its group from a prefix, so a first plan knows no name.
+    shown = "(named at apply)" if name is UNKNOWN else name
+    out.cannot_verify(db.address, f"its parameter group {shown} is not in the plan")
     return None
 
 

@@ -85,7 +85,7 @@ def test_a_missing_parameter_group_makes_the_budget_unverifiable(first_plan):
     assert [r.check.id for r in report.failed] == ["db-connection-budget"]
     (finding,) = report.failed[0].failed
     assert finding.address == "module.database.aws_db_instance.this"
-    assert finding.text == "cannot verify: its parameter group shop-prod-mysql is not in the plan"
+    assert finding.text == "cannot verify: its parameter group (named at apply) is not in the plan"
 
 
 def test_an_unknown_setting_is_never_a_pass(first_plan):

@@ -4,6 +4,14 @@ locals {
   connection_need = sum(concat([var.database.connection_headroom], values(var.client_concurrency)))
   connection_list = join(" + ", [for name, c in var.client_concurrency : "${name}=${c}"])
   log_exports     = ["error", "slowquery"]
+
+  # Snapshot identifiers are unique in the account and region, so one fixed
+  # name lets only the first destroy succeed. The instance's creation time
+  # names the snapshot it leaves: every instance (a recreated stage, a
+  # replacement) gets its own, and ignore_changes keeps it stable for the
+  # instance's life. Set even when skipped, so turning skip_final_snapshot
+  # off later still finds a name in the state.
+  final_snapshot_identifier = "${var.name}-final-${formatdate("YYYYMMDD-hhmmss", timestamp())}"
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -12,8 +20,12 @@ resource "aws_db_subnet_group" "this" {
   subnet_ids  = var.subnet_ids
 }
 
+# A new engine family needs a new group while the instance still uses the old
+# one: a fixed name would make Terraform delete the group in use first (RDS
+# refuses) or create a second group under a taken name. A prefix lets both
+# exist; the instance moves to the new group, then the old one goes.
 resource "aws_db_parameter_group" "this" {
-  name        = "${var.name}-mysql"
+  name_prefix = "${var.name}-${replace(local.family, ".", "-")}-"
   family      = local.family
   description = "${var.name}: connection limit and TLS-only clients"
 
@@ -32,6 +44,8 @@ resource "aws_db_parameter_group" "this" {
   }
 
   lifecycle {
+    create_before_destroy = true
+
     # Each Lambda environment holds at most one connection (NullPool), so the
     # reserved concurrency of the clients bounds the connections they open.
     # Behind RDS Proxy the proxy's pool bounds them instead.
@@ -120,13 +134,19 @@ resource "aws_db_instance" "this" {
   copy_tags_to_snapshot     = true
   deletion_protection       = var.database.deletion_protection
   skip_final_snapshot       = var.database.skip_final_snapshot
-  final_snapshot_identifier = var.database.skip_final_snapshot ? null : "${var.name}-final"
+  final_snapshot_identifier = local.final_snapshot_identifier
 
   auto_minor_version_upgrade      = true
   performance_insights_enabled    = var.database.performance_insights
   enabled_cloudwatch_logs_exports = local.log_exports
 
   tags = { Name = var.name }
+
+  lifecycle {
+    # Fixed when this instance is created (see locals), then kept: a later
+    # plan must not rename the snapshot this instance will leave behind.
+    ignore_changes = [final_snapshot_identifier]
+  }
 
   depends_on = [aws_cloudwatch_log_group.exports]
 }

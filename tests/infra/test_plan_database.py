@@ -1,0 +1,180 @@
+"""The database module through its life: created, planned again, upgraded, recreated.
+
+A plan of an empty state only shows creation. What a stage lives through
+later needs a state that already holds the database: `existing_qa` plans
+the module on its own (a small root calling modules/database with qa's
+values) over a state with the instance and an older parameter group (family
+mysql5.7, under the fixed name the module used before), as a stage created
+earlier and now upgraded. On its own, because in the full root other
+resources' create_before_destroy spreads to the database resources and would
+hide the module's own lifecycle. Offline (-refresh=false): the state is all
+Terraform knows about what exists.
+"""
+
+import json
+import shutil
+
+import pytest
+
+from .conftest import TERRAFORM_DIR, Plan, Terraform
+
+PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
+SNAPSHOT_OF_EXISTING = "shop-qa-final-20260101-000000"
+INSTANCE = "module.database.aws_db_instance.this"
+PARAMETER_GROUP = "module.database.aws_db_parameter_group.this"
+
+
+def _resource(type_: str, schema_version: int, attributes: dict) -> dict:
+    return {
+        "module": "module.database",
+        "mode": "managed",
+        "type": type_,
+        "name": "this",
+        "provider": PROVIDER,
+        "instances": [
+            {"schema_version": schema_version, "attributes": attributes, "sensitive_attributes": []}
+        ],
+    }
+
+
+EXISTING_QA_STATE = {
+    "version": 4,
+    "terraform_version": "1.11.4",
+    "serial": 1,
+    "lineage": "00000000-0000-4000-8000-000000000010",
+    "outputs": {},
+    "resources": [
+        _resource(
+            "aws_db_parameter_group",
+            0,
+            {
+                "id": "shop-qa-mysql",
+                "arn": "arn:aws:rds:eu-west-1:111122223333:pg:shop-qa-mysql",
+                "name": "shop-qa-mysql",
+                "family": "mysql5.7",
+                "description": "shop-qa: connection limit and TLS-only clients",
+                "parameter": [],
+                "tags": {},
+                "tags_all": {},
+            },
+        ),
+        _resource(
+            "aws_db_instance",
+            2,
+            {
+                "id": "db-EXISTINGQAINSTANCE",
+                "identifier": "shop-qa",
+                "engine": "mysql",
+                "engine_version": "8.0",
+                "instance_class": "db.t4g.small",
+                "db_name": "shop",
+                "username": "shop_admin",
+                "port": 3306,
+                "storage_encrypted": True,
+                "storage_type": "gp3",
+                "allocated_storage": 20,
+                "publicly_accessible": False,
+                "manage_master_user_password": True,
+                "parameter_group_name": "shop-qa-mysql",
+                "skip_final_snapshot": False,
+                "final_snapshot_identifier": SNAPSHOT_OF_EXISTING,
+                "tags": {"Name": "shop-qa"},
+                "tags_all": {"Name": "shop-qa"},
+            },
+        ),
+    ],
+}
+
+
+QA_DATABASE = {
+    "name": "shop-qa",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "client_security_group_id": "sg-0123456789abcdef0",
+    "client_concurrency": {"api": 40, "report": 1, "migrate": 1},
+    "database": {
+        "instance_class": "db.t4g.small",
+        "allocated_storage_gb": 20,
+        "max_allocated_storage_gb": 100,
+        "multi_az": False,
+        "deletion_protection": False,
+        "skip_final_snapshot": False,
+        "backup_retention_days": 7,
+        "max_connections": 90,
+        "connection_headroom": 10,
+        "client": {"ca_bundle": "/var/task/x.pem", "connect_timeout_s": 3, "read_timeout_s": 10},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def existing_qa(terraform, cli_config, scratch) -> Plan:
+    """The module planned over a state that already holds its database (see the docstring)."""
+    root = scratch / "database-module"
+    shutil.copytree(TERRAFORM_DIR / "modules" / "database", root / "modules" / "database")
+    shutil.copy(TERRAFORM_DIR / "ci" / "provider_override.tf", root / "provider_override.tf")
+    config = {
+        "provider": {"aws": {"region": "eu-west-1"}},
+        "module": {"database": {"source": "./modules/database", **QA_DATABASE}},
+    }
+    (root / "main.tf.json").write_text(json.dumps(config))
+    tf = Terraform(root, cli_config, terraform.manifest, scratch)
+    tf.init()  # before the state exists: init would offer to migrate it
+    (root / "terraform.tfstate").write_text(json.dumps(EXISTING_QA_STATE))
+    planned = tf.run("plan", "-refresh=false", "-lock=false", "-input=false", "-out=plan")
+    assert planned.returncode == 0, planned.stderr
+    shown = tf.run("show", "-json", "plan")
+    assert shown.returncode == 0, shown.stderr
+    return Plan(json.loads(shown.stdout))
+
+
+def _change(plan, address: str) -> dict:
+    return plan.changes[address]["change"]
+
+
+def test_a_new_instance_names_its_final_snapshot_when_created(plan, stage):
+    """A fixed name ("shop-qa-final") exists after the first destroy and makes
+    the second one fail (DBSnapshotAlreadyExists). The name is chosen when
+    the instance is created, so the plan cannot know it; a constant would be
+    known here."""
+    change = _change(plan, INSTANCE)
+    assert change["after_unknown"].get("final_snapshot_identifier") is True, (
+        f"{stage}: final_snapshot_identifier is "
+        f"{change['after'].get('final_snapshot_identifier')!r} before the instance exists; "
+        "every destroy after the first would reuse it"
+    )
+
+
+def test_an_existing_instance_keeps_its_final_snapshot_name(existing_qa):
+    """Chosen once per instance: re-planning never renames the snapshot it will leave."""
+    change = _change(existing_qa, INSTANCE)
+    assert change["actions"] == ["update"], "the instance must be updated in place, not replaced"
+    assert change["before"]["final_snapshot_identifier"] == SNAPSHOT_OF_EXISTING
+    assert change["after"].get("final_snapshot_identifier") == SNAPSHOT_OF_EXISTING, (
+        "the plan renames the final snapshot of an existing instance: keep the name in the state "
+        "(lifecycle ignore_changes)"
+    )
+
+
+def test_parameter_group_name_is_a_prefix_per_engine_family(plan):
+    (group,) = plan.of_type("aws_db_parameter_group").values()
+    change = _change(plan, PARAMETER_GROUP)
+    assert group["name_prefix"] == f"shop-{plan.variable('stage')}-mysql8-0-"
+    assert change["after_unknown"].get("name") is True, (
+        "a fixed name cannot coexist with its successor"
+    )
+
+
+def test_engine_upgrade_creates_the_new_parameter_group_before_deleting_the_old(existing_qa):
+    """GIVEN a database on a mysql5.7 parameter group, WHEN the plan moves it to
+    mysql8.0, THEN the new group is created first and the instance moves to it
+    before the old group is deleted: RDS refuses to delete a group in use
+    (InvalidDBParameterGroupState), so delete-then-create fails at apply."""
+    group = _change(existing_qa, PARAMETER_GROUP)
+    assert group["before"]["family"] == "mysql5.7" and group["after"]["family"] == "mysql8.0"
+    assert group["actions"] == ["create", "delete"], (
+        f"parameter group replaced as {group['actions']}: needs create_before_destroy"
+    )
+    instance = _change(existing_qa, INSTANCE)
+    assert instance["actions"] == ["update"]
+    assert instance["after_unknown"].get("parameter_group_name") is True
