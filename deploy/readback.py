@@ -50,7 +50,9 @@ class Expectations:
     project: str
     variables: dict
     routes: list[tuple[str, str]]  # (METHOD, /path) of every aws_proxy operation
-    cached: list[str]  # method paths (v1/products/GET) of the operations marked x-shop-cache
+    # Method paths of the operations marked x-shop-cache, as GetStage keys
+    # them: each "/" of the resource path written "~1" (~1v1~1products/GET).
+    cached: list[str]
 
     @classmethod
     def from_values(cls, variables: dict, stage: str, contract_path: Path) -> Expectations:
@@ -69,7 +71,9 @@ class Expectations:
             for method, path, op in operations
             if op.get("x-amazon-apigateway-integration", {}).get("type") == "aws_proxy"
         ]
-        cached = [f"{path.lstrip('/')}/{m}" for m, path, op in operations if op.get("x-shop-cache")]
+        cached = [
+            f"{path.replace('/', '~1')}/{m}" for m, path, op in operations if op.get("x-shop-cache")
+        ]
         project = variables["project"]
         return cls(stage, f"{project}-{stage}", project, variables, routes, sorted(cached))
 

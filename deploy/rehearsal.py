@@ -236,11 +236,6 @@ def rebuild(package_root: Path, *, change: str | None = None) -> dict:
 def unsupported(values: dict) -> str:
     """Why this stage's settings cannot be rehearsed on moto ("" when they can)."""
     reasons = []
-    if values["api"]["cache"]["enabled"]:
-        reasons.append(
-            "its API cache needs per-method settings on nested paths (v1/products/GET), "
-            "which moto does not store ('empty result' on apply)"
-        )
     if values["database"]["deletion_protection"]:
         reasons.append("its database's deletion protection would refuse the destroy")
     return "; ".join(reasons)

@@ -18,6 +18,25 @@ from review.plan import UNKNOWN
 ORIGIN_KEY = "method.request.header.origin"
 
 
+# UpdateStage's patch paths are JSON Pointers: a method's settings live
+# under <resource path, each "/" written "~1">/<METHOD> (GetStage returns the
+# same keys), or */* for the stage. The provider passes method_path as is.
+# https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html
+# https://github.com/hashicorp/terraform-provider-aws/issues/9738
+METHOD_PATH = re.compile(r"^(?:\*|(?:~1[^/]*)+)/(?:[A-Z]+|\*)$")
+
+
+def split_method_path(path: str) -> tuple[str, str]:
+    """("/v1/products/{id}", "GET") for "~1v1~1products~1{id}/GET"; ("*", "*") for "*/*"."""
+    resource, _, method = path.rpartition("/")
+    return (resource if resource == "*" else resource.replace("~1", "/")), method
+
+
+def escaped_method_path(path: str, method: str) -> str:
+    """The method path AWS reads for one method: "~1v1~1products/GET"."""
+    return f"{path.replace('/', '~1')}/{method}"
+
+
 def _cached_operations(ctx: Context, doc: ApiDocument, out: Outcome) -> dict[str, tuple]:
     """Operations that are cached: by a method setting of the stage, or x-shop-cache: true."""
     cached: dict[str, tuple[Operation, str]] = {}
@@ -34,12 +53,14 @@ def _cached_operations(ctx: Context, doc: ApiDocument, out: Outcome) -> dict[str
             continue
         if enabled is not True or not isinstance(path, str):
             continue
-        resource, _, method = path.rpartition("/")
+        if not METHOD_PATH.match(path):
+            continue  # AWS applies it to no method (method-settings-path fails it)
+        resource, method = split_method_path(path)
         matches = [
             op
             for op in doc.operations()
             if (resource == "*" and op.method == "GET")
-            or (op.path == "/" + resource.lstrip("/") and method in (op.method, "*"))
+            or (op.path == resource and method in (op.method, "*"))
         ]
         if not matches:
             out.cannot_verify(
@@ -94,6 +115,35 @@ def cache_key_params(ctx: Context, out: Outcome) -> None:
                 out.saw(f"{op.key}: {len(varying)} query/path parameter(s), all in the cache key")
         if cached:
             out.saw(f"source: {doc.source}{_precondition_note(ctx, doc)}")
+
+
+@check(
+    "method-settings-path",
+    "Per-method settings name their method the way AWS reads it",
+    "A method path AWS cannot read leaves the method on the stage defaults: no cache, no TTL.",
+)
+def method_settings_path(ctx: Context, out: Outcome) -> None:
+    settings = ctx.plan.of_type("aws_api_gateway_method_settings")
+    if not ctx.documents:
+        out.cannot_verify("(plan)", "no REST API in the plan")
+    elif not settings:
+        out.saw("no method settings in the plan: every method keeps the stage defaults")
+    for setting in settings:
+        path = setting.value("method_path")
+        if path is UNKNOWN or not isinstance(path, str):
+            out.cannot_verify(setting.address, "its method_path is known after apply")
+        elif METHOD_PATH.match(path):
+            out.saw(f"{setting.address}: {path}")
+        else:
+            resource, _, method = path.rpartition("/")
+            wanted = escaped_method_path("/" + resource.strip("/").replace("~1", "/"), method)
+            out.fail(
+                setting.address,
+                f"method_path {path!r} is not a path AWS reads: UpdateStage takes the resource "
+                f"path with every '/' written '~1', so write {wanted!r} (or '*/*' for every "
+                "method); as it is, the provider reads back nothing ('empty result') and the "
+                "method keeps the stage defaults.",
+            )
 
 
 def _answers_cors(ctx: Context, doc: ApiDocument) -> str | None:

@@ -48,6 +48,19 @@ def proxy_operations(contract):
                 yield path, method.upper(), op
 
 
+def method_path(path: str, method: str) -> str:
+    """The key UpdateStage and GetStage use for one method's settings.
+
+    Patch paths are JSON Pointers, so every "/" of the resource path is
+    written "~1": https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html
+    (CloudFormation's MethodSetting documents the same encoding:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html).
+    Unescaped, the provider's read-back finds no such key ("empty result"):
+    https://github.com/hashicorp/terraform-provider-aws/issues/9738 and /37959.
+    """
+    return f"{path.replace('/', '~1')}/{method}"
+
+
 def resolved_parameters(contract, op):
     for p in op.get("parameters", []):
         if "$ref" in p:
@@ -88,9 +101,11 @@ def test_cached_gets_carry_every_varying_parameter_in_the_key(plan, tfvars, stag
     if stage == "dev":
         assert settings == {}
         return
+    # AWS reads each "/" of the resource path as "~1" (see method_path()).
     assert sorted(s["method_path"] for s in settings.values()) == sorted(
-        f"{p.lstrip('/')}/{m}" for p, m, _ in cached
+        method_path(p, m) for p, m, _ in cached
     )
+    assert "~1v1~1products~1{id}/GET" in {s["method_path"] for s in settings.values()}
     for setting in settings.values():
         (values,) = setting["settings"]
         assert values["caching_enabled"] is True
@@ -206,5 +221,35 @@ def test_a_route_added_to_the_contract_needs_no_hcl(plans):
         "execute_api_path": "qa/GET/v1/categories/*",
     }
     setting = plan.after(f'module.api.aws_api_gateway_method_settings.cached["{key}"]')
-    assert setting["method_path"] == "v1/categories/{name}/GET"
+    assert setting["method_path"] == "~1v1~1categories~1{name}/GET"
     assert setting["settings"][0]["caching_enabled"] is True
+
+
+@pytest.fixture(scope="module")
+def unescaped_method_paths(scratch, cli_config, terraform):
+    """qa planned from a copy of the api module that writes method paths as
+    the module used to (v1/products/GET): an override file replaces only the
+    local that builds them, as a careless edit would."""
+    from .conftest import Terraform, checkout
+
+    root = checkout(scratch, "checkout-unescaped-method-paths")
+    (root / "modules" / "api" / "method_paths_override.tf").write_text(
+        "locals {\n"
+        "  method_paths = {\n"
+        "    for key, op in local.cached_routes :\n"
+        '      key => "${trimprefix(op.path, "/")}/${op.method}"\n'
+        "  }\n}\n"
+    )
+    mutated = Terraform(root, cli_config, terraform.manifest, scratch)
+    mutated.init()
+    return mutated.refused("qa")
+
+
+def test_an_unescaped_nested_method_path_is_refused_with_how_to_write_it(unescaped_method_paths):
+    """GIVEN per-method settings keyed v1/products/GET, WHEN qa is planned,
+    THEN the plan stops and says how AWS wants the path written."""
+    outcome = unescaped_method_paths
+    assert outcome.returncode != 0
+    assert "Per-method settings would never apply" in outcome.text
+    assert "GET /v1/products/{id} as v1/products/{id}/GET" in outcome.text
+    assert "~1v1~1products~1{id}/GET" in outcome.text

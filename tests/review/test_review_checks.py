@@ -21,6 +21,7 @@ import review
 REPO = Path(__file__).resolve().parents[2]
 ROUTE = 'module.api.aws_lambda_permission.route["{}"]'
 EXECUTE_API = "arn:aws:execute-api:eu-west-1:111122223333:a1b2c3d4e5"
+CACHED_PRODUCTS = 'module.api.aws_api_gateway_method_settings.cached["GET /v1/products"]'
 
 
 @dataclass
@@ -116,6 +117,14 @@ BROKEN = {
         "cors-origin-cache-key",
         REST_API,
         "GET /v1/products/{id} is cached",
+    ),
+    "method settings on an unescaped nested path": Broken(
+        "qa",
+        "first",
+        _set(CACHED_PRODUCTS, ["method_path"], "v1/products/GET"),
+        "method-settings-path",
+        CACHED_PRODUCTS,
+        "write '~1v1~1products/GET'",
     ),
     "* in prod's SSM config": Broken(
         "prod",

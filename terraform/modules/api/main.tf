@@ -75,6 +75,26 @@ locals {
     "{{cors_max_age}}", local.placeholders["{{cors_max_age}}"]),
   "{{api_function_arn}}", var.function.arn)
 
+  # The provider passes method_path verbatim into UpdateStage's patch paths
+  # (/<method_path>/caching/enabled), which are JSON Pointers: every "/" of
+  # the resource path is escaped as "~1", so GET /v1/products/{id} is
+  # "~1v1~1products~1{id}/GET", the key GetStage's methodSettings returns.
+  # Unescaped ("v1/products/GET") AWS refuses the path or the provider finds
+  # no such key when it reads back ("empty result"), and the cache is off.
+  # https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html
+  # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html
+  # https://github.com/hashicorp/terraform-provider-aws/issues/9738
+  # https://github.com/hashicorp/terraform-provider-aws/issues/37959
+  method_paths = {
+    for key, op in local.cached_routes : key => "${replace(op.path, "/", "~1")}/${op.method}"
+  }
+  # A method path is */* or <escaped resource path>/<METHOD>: one "/", the
+  # one before the method.
+  unescaped_method_paths = [
+    for key, path in local.method_paths : "${key} as ${path}"
+    if path != "*/*" && !can(regex("^(~1[^/]*)+/([A-Z]+|\\*)$", path))
+  ]
+
   method_settings = {
     metrics_enabled        = var.settings.metrics_enabled
     logging_level          = var.settings.logging_level
@@ -98,6 +118,11 @@ resource "aws_api_gateway_rest_api" "this" {
     precondition {
       condition     = length(local.leftover_placeholders) == 0
       error_message = "The contract still has unfilled placeholders after rendering: ${join(", ", sort(local.leftover_placeholders))}. Terraform fills {{api_function_arn}} and ${join(", ", keys(local.placeholders))}; use only these in api/openapi.yaml."
+    }
+
+    precondition {
+      condition     = length(local.unescaped_method_paths) == 0
+      error_message = "Per-method settings would never apply: ${join("; ", local.unescaped_method_paths)}. AWS reads a method path as <resource path with every \"/\" written ~1>/<METHOD>, e.g. ~1v1~1products~1{id}/GET for GET /v1/products/{id} (or */* for every method); build it with replace(path, \"/\", \"~1\")."
     }
 
     precondition {
@@ -208,7 +233,7 @@ resource "aws_api_gateway_method_settings" "cached" {
 
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
-  method_path = "${trimprefix(each.value.path, "/")}/${each.value.method}"
+  method_path = local.method_paths[each.key]
 
   settings {
     metrics_enabled                            = local.method_settings.metrics_enabled
