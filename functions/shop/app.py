@@ -108,6 +108,10 @@ class Api:
             log.error(exc.message, extra={**fields, "code": exc.code, "cause": cause})
         else:
             fields["error_code"] = exc.code
+        if isinstance(exc, ConfigError):
+            # Its message names the function ARN (the account id), the aliases served
+            # and parameter names: for the logs above, not for an anonymous caller.
+            exc = ConfigError("the function is not configured for this stage; see its logs")
         return Response(exc.status, error_body(exc, request_id), headers)
 
 

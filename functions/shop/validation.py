@@ -2,9 +2,15 @@
 
 A deliberately small subset of JSON Schema (the one the contract uses):
 type, enum, pattern, min/maxLength, minimum/maximum, required, properties,
-additionalProperties: false, items, min/maxItems and local $ref. Each
-failure names the field, e.g. `items[0].quantity`. Query, path and header
-values arrive as strings and are coerced to the declared type first.
+additionalProperties: false, items, min/maxItems, format: email and local
+$ref. Each failure names the field, e.g. `items[0].quantity`. Query, path
+and header values arrive as strings and are coerced to the declared type
+first.
+
+Patterns follow JSON Schema's (ECMA-262) reading, not Python's: `$` ends the
+string, so "DUP-1\n" does not match `^[A-Z0-9-]+$`. Every string must be
+Unicode text a database and a JSON encoder can store: a lone surrogate
+(JSON's "\ud800") is refused here, as a 400, instead of failing later as a 500.
 """
 
 import re
@@ -22,19 +28,50 @@ _TYPES = {
     "object": (dict,),
     "array": (list,),
 }
-_INT_TEXT = re.compile(r"^[+-]?[0-9]{1,12}$")
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,12}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# An address with no whitespace, control character, quote or bracket; a dotted
+# domain ending in letters. Matched against the whole string.
+_EMAIL = re.compile(
+    r"[^@\s\x00-\x1f\x7f-\x9f\"'<>,;()\[\]\\]+"
+    r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}"
+)
+_FORMATS = {"email": (_EMAIL, "e-mail address")}
 
 
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
+    return re.compile(ecma_pattern(pattern))
+
+
+def ecma_pattern(pattern: str) -> str:
+    """Return `pattern` with each unescaped `$` outside a character class as `\\Z`.
+
+    ECMA-262's `$` (no multiline flag) matches only at the end of the input;
+    Python's also matches before a final newline.
+    """
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def coerce(value: str, schema: dict, name: str):
     """Turn a parameter's text into its declared type; raise ValidationFailed if it is not one."""
     kind = schema.get("type", "string")
     if kind == "integer":
-        if not _INT_TEXT.match(value):
+        if not _INT_TEXT.fullmatch(value):
             raise ValidationFailed(f"{name} must be an integer", field=name)
         return int(value)
     if kind == "boolean":
@@ -66,6 +103,8 @@ def validate(document: dict, schema: dict, value, name: str) -> None:
 
 
 def _check_string(schema: dict, value: str, name: str) -> None:
+    if _SURROGATE.search(value):
+        raise ValidationFailed(f"{name} is not valid Unicode text (a lone surrogate)", field=name)
     if len(value) < schema.get("minLength", 0):
         raise ValidationFailed(
             f"{name} must be at least {schema['minLength']} characters", field=name
@@ -76,6 +115,10 @@ def _check_string(schema: dict, value: str, name: str) -> None:
         )
     if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
         raise ValidationFailed(f"{name} has an invalid format", field=name)
+    if schema.get("format") in _FORMATS:
+        checker, what = _FORMATS[schema["format"]]
+        if not checker.fullmatch(value):
+            raise ValidationFailed(f"{name} is not a valid {what}", field=name)
 
 
 def _check_number(schema: dict, value, name: str) -> None:

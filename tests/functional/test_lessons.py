@@ -349,10 +349,15 @@ def test_a_log_level_change_in_ssm_applies_after_the_ttl_without_a_deploy(aws, l
     ],
 )
 def test_unqualified_or_unknown_alias_is_refused(api, alias, message, caplog):
-    answer = api.handle(load_event("health"), LambdaContext(alias))
+    context = LambdaContext(alias)
+    answer = api.handle(load_event("health"), context)
     body = json.loads(answer["body"])
     assert answer["statusCode"] == 500 and body["error"]["code"] == "config_error"
     assert any(message in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    # The caller learns neither the function's ARN (its account id) nor the aliases served.
+    arn = context.invoked_function_arn.split(":")
+    assert arn[4] not in answer["body"] and arn[6] not in answer["body"]
+    assert "serves" not in answer["body"] and "dev" not in answer["body"]
 
 
 def test_local_mode_serves_an_unqualified_arn(make_api):
