@@ -106,3 +106,20 @@ def test_path_templates_match_concrete_paths(document):
     assert ops["getProduct"].pattern.match("/v1/products/42").groupdict() == {"id": "42"}
     assert ops["getProduct"].pattern.match("/v1/products/42/extra") is None
     assert ops["listProducts"].pattern.match("/v1/products") is not None
+
+
+def test_every_operation_declares_the_throttles_429_as_every_stage_throttles(document):
+    # GIVEN every stage's tfvars set a stage throttle (API Gateway answers 429 when it is
+    # exhausted, before any integration: mock preflights included)
+    for stage in ("dev", "qa", "prod"):
+        tfvars = (ROOT / "envs" / f"{stage}.tfvars").read_text()
+        assert "throttle" in tfvars and "rate_limit" in tfvars, stage
+    # THEN every operation of the contract declares that 429
+    methods = ("get", "put", "post", "delete", "options", "patch")
+    undeclared = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in methods and "429" not in operation["responses"]
+    ]
+    assert undeclared == []
