@@ -42,6 +42,19 @@ def stack(request, drill_server, tmp_path_factory):
         yield running
 
 
+@pytest.fixture(autouse=True)
+def resets_are_counted():
+    """Fail a drill whose clients had more connections reset than drillkit allows."""
+    drillkit.CLIENTS.clear()
+    yield
+    resets = sum(client.resets for client in drillkit.CLIENTS)
+    drillkit.CLIENTS.clear()
+    assert resets <= drillkit.ALLOWED_RESETS, (
+        f"the gateway reset {resets} connection(s) before reading the request "
+        f"(allowed: {drillkit.ALLOWED_RESETS}); see Client in tests/drills/drillkit.py"
+    )
+
+
 @pytest.fixture
 def client(stack):
     return drillkit.Client(stack.api_url)

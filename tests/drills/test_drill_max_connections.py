@@ -70,8 +70,6 @@ def test_exhausted_connections_answer_503_then_recover_with_exactly_one_order_pe
         assert {a.body["error"]["message"] for a in saturated} == {
             "the database has too many connections"
         }
-        connect_timeout = drillstack.function_db_timeouts()["connect"]
-        assert max(a.elapsed for a in saturated) <= connect_timeout + drillkit.MARGIN_S
         assert stack.alive() and set(workers_before) <= set(stack.api_workers())
 
         # WHEN two slots free up and the clients retry with the same keys
