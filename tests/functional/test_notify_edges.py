@@ -1,0 +1,242 @@
+"""The notification outbox, at the edges, on SQLite: what is sent, when, and what is retried.
+
+SNS and SES are stand-in clients passed to the Notifier (what boto3 would be
+given); the outbox is the real table. No MariaDB server, so `make mutate`
+can run these once per mutant of shop/notify.py.
+"""
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from shop import notify
+from shop.db import Database, DatabaseSettings, make_engine
+from shop.errors import NotificationError
+from shop.schema import metadata, notifications, orders
+
+T0 = datetime(2026, 11, 27, 9, 0, 0)
+ORDER = {
+    "id": "o-1",
+    "status": "placed",
+    "customer_email": "ada@example.com",
+    "items": [
+        {
+            "product_id": 1,
+            "sku": "MUG",
+            "name": "Mug",
+            "unit_price": "12.50",
+            "quantity": 2,
+            "line_total": "25.00",
+        }
+    ],
+    "total": "25.00",
+    "currency": "EUR",
+    "created_at": "2026-11-27T09:00:00Z",
+}
+
+
+class Sns:
+    def __init__(self, error: Exception | None = None):
+        self.published, self.error = [], error
+
+    def publish(self, **kwargs):
+        if self.error:
+            raise self.error
+        self.published.append(kwargs)
+
+
+class Ses:
+    def __init__(self, error: Exception | None = None):
+        self.sent, self.error = [], error
+
+    def send_email(self, **kwargs):
+        if self.error:
+            raise self.error
+        self.sent.append(kwargs)
+
+
+class Clock:
+    def __init__(self, moment=T0):
+        self.moment = moment
+
+    def __call__(self):
+        return self.moment
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(make_engine(DatabaseSettings(url=f"sqlite:///{tmp_path / 'shop.db'}")))
+    metadata.create_all(database.engine)
+    return database
+
+
+def enqueue(conn, order_id="o-1", *, now=T0, sender="shop@example.com"):
+    entries = [
+        (notify.ORDER_EVENT, notify.order_event(ORDER)),
+        (notify.ORDER_EMAIL, notify.order_email(sender)(ORDER)),
+    ]
+    with conn.begin():
+        conn.execute(
+            orders.insert().values(
+                id=order_id,
+                customer_email="ada@example.com",
+                status="placed",
+                total_cents=2500,
+                currency="EUR",
+                request_hash="h",
+                created_at=now,
+            )
+        )
+        notify.enqueue(conn, order_id, entries, now=now)
+
+
+def rows(conn):
+    with conn.begin():
+        return conn.execute(select(notifications).order_by(notifications.c.id)).all()
+
+
+def test_the_event_and_the_email_say_what_was_ordered():
+    assert notify.order_event(ORDER) == {
+        "event_type": "order.created",
+        "message": {"type": "order.created", "order": ORDER},
+    }
+    assert notify.order_email("shop@example.com")(ORDER) == {
+        "from": "shop@example.com",
+        "to": ["ada@example.com"],
+        "subject": "Your order o-1",
+        "text": "Thank you for your order.\n"
+        "\n"
+        "Order o-1, placed 2026-11-27T09:00:00Z:\n"
+        "  2 x Mug (MUG) at 12.50 = 25.00 EUR\n"
+        "\n"
+        "Total: 25.00 EUR",
+    }
+
+
+def test_a_dispatch_sends_both_and_marks_them_sent(db):
+    sns, ses = Sns(), Ses()
+    notifier = notify.Notifier(sns=sns, ses=ses, topic_arn="arn:aws:sns:eu-west-1:1:orders")
+    clock = Clock(T0 + timedelta(seconds=3))
+    with db.connect() as conn:
+        enqueue(conn)
+        assert notify.dispatch(conn, notifier, now=clock) == {"sent": 2, "failed": 0}
+        assert [(r.status, r.attempts, r.last_error, r.sent_at) for r in rows(conn)] == [
+            ("sent", 1, None, clock.moment),
+            ("sent", 1, None, clock.moment),
+        ]
+        assert notify.counts_by_status(conn) == {"sent": 2}
+        assert notify.dispatch(conn, notifier, now=clock) == {"sent": 0, "failed": 0}
+    assert sns.published == [
+        {
+            "TopicArn": "arn:aws:sns:eu-west-1:1:orders",
+            "Message": json.dumps({"type": "order.created", "order": ORDER}),
+            "MessageAttributes": {
+                "event_type": {"DataType": "String", "StringValue": "order.created"}
+            },
+        }
+    ]
+    assert ses.sent == [
+        {
+            "Source": "shop@example.com",
+            "Destination": {"ToAddresses": ["ada@example.com"]},
+            "Message": {
+                "Subject": {"Data": "Your order o-1", "Charset": "UTF-8"},
+                "Body": {
+                    "Text": {
+                        "Data": notify.order_email("shop@example.com")(ORDER)["text"],
+                        "Charset": "UTF-8",
+                    }
+                },
+            },
+        }
+    ]
+
+
+def test_a_failed_send_is_recorded_and_retried_until_it_goes_out(db):
+    clock = Clock()
+    down = notify.Notifier(sns=Sns(RuntimeError("topic gone")), ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn)
+        assert notify.dispatch(conn, down, now=clock) == {"sent": 1, "failed": 1}
+        event = rows(conn)[0]
+        assert (event.status, event.attempts, event.sent_at) == ("failed", 1, None)
+        assert event.last_error == "order_event not sent: topic gone"
+        assert notify.counts_by_status(conn) == {"failed": 1, "sent": 1}
+
+        up = notify.Notifier(sns=Sns(), ses=Ses(), topic_arn="arn:t")
+        assert notify.dispatch(conn, up, now=clock) == {"sent": 1, "failed": 0}
+        assert (rows(conn)[0].status, rows(conn)[0].attempts) == ("sent", 2)
+
+
+def test_a_long_error_is_cut_to_fit_its_column(db):
+    clock = Clock()
+    down = notify.Notifier(sns=Sns(RuntimeError("x" * 2000)), ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn)
+        notify.dispatch(conn, down, now=clock)
+        assert len(rows(conn)[0].last_error) == 500
+
+
+def test_only_the_named_order_is_dispatched_and_no_more_than_the_limit(db):
+    sns, ses = Sns(), Ses()
+    notifier = notify.Notifier(sns=sns, ses=ses, topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn, "o-1")
+        enqueue(conn, "o-2")
+        assert notify.dispatch(conn, notifier, now=Clock(), order_id="o-2") == {
+            "sent": 2,
+            "failed": 0,
+        }
+        assert [r.status for r in rows(conn)] == ["pending", "pending", "sent", "sent"]
+        assert notify.dispatch(conn, notifier, now=Clock(), limit=1) == {"sent": 1, "failed": 0}
+        assert [r.status for r in rows(conn)] == ["sent", "pending", "sent", "sent"]
+
+
+def test_a_row_stuck_in_sending_is_retried_only_once_it_is_stale(db):
+    notifier = notify.Notifier(sns=Sns(), ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn)
+        with conn.begin():
+            conn.execute(update(notifications).values(status="sending", updated_at=T0))
+        just_before = Clock(T0 + notify.STALE_AFTER)
+        assert notify.dispatch(conn, notifier, now=just_before) == {"sent": 0, "failed": 0}
+        after = Clock(T0 + notify.STALE_AFTER + timedelta(seconds=1))
+        assert notify.dispatch(conn, notifier, now=after) == {"sent": 2, "failed": 0}
+
+
+def test_without_a_topic_the_event_fails_and_the_email_still_goes(db):
+    ses = Ses()
+    notifier = notify.Notifier(sns=Sns(), ses=ses, topic_arn=None)
+    with db.connect() as conn:
+        enqueue(conn)
+        assert notify.dispatch(conn, notifier, now=Clock()) == {"sent": 1, "failed": 1}
+        assert rows(conn)[0].last_error == "no SNS topic configured (SHOP_TOPIC_ARN)"
+    assert len(ses.sent) == 1
+
+
+def test_an_unknown_kind_is_never_sent():
+    notifier = notify.Notifier(sns=Sns(), ses=Ses(), topic_arn="arn:t")
+    with pytest.raises(NotificationError, match="unknown notification kind 'fax'"):
+        notifier.deliver("fax", {})
+
+
+def test_nothing_to_enqueue_writes_nothing(db):
+    with db.connect() as conn:
+        with conn.begin():
+            notify.enqueue(conn, "o-1", [], now=T0)
+        assert rows(conn) == []
+        assert notify.counts_by_status(conn) == {}
+
+
+def test_enqueued_rows_are_pending_with_their_payload_and_times(db):
+    with db.connect() as conn:
+        enqueue(conn, now=T0)
+        got = rows(conn)
+    assert [(r.order_id, r.kind, r.status, r.attempts) for r in got] == [
+        ("o-1", "order_event", "pending", 0),
+        ("o-1", "order_email", "pending", 0),
+    ]
+    assert json.loads(got[0].payload) == notify.order_event(ORDER)
+    assert {(r.created_at, r.updated_at) for r in got} == {(T0, T0)}
