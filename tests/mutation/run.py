@@ -4,7 +4,8 @@ mutmut changes one thing at a time in the named modules (an operator, a
 constant, a condition) and runs the tests that cover the changed function;
 a mutant the tests still pass with has *survived*. The score per file goes
 to docs/results/mutation.json (rendered into docs/reliability.md by
-`make docs`), every survivor to build/mutate/survivors.txt with its diff.
+`make docs`), every survivor to build/mutate/survivors.txt (`mutmut show` in the tree
+gives its diff).
 
 Runs in a scratch copy (build/mutate/tree) with `functions/` laid out as
 `src/`, where mutmut expects a package, so the working tree is never
@@ -158,10 +159,10 @@ def main(argv=None) -> int:
     survivors = [
         k for k, v in statuses.items() if v not in ("killed", "timeout") and k not in accepted
     ]
-    with (OUT / "survivors.txt").open("w") as out:
-        for name in survivors:
-            shown = subprocess.run([MUTMUT, "show", name], cwd=TREE, capture_output=True, text=True)
-            out.write(shown.stdout + "\n")
+    (OUT / "survivors.txt").write_text(
+        "# `cd build/mutate/tree && ../../../.venv-mutate/bin/mutmut show NAME` shows one\n"
+        + "".join(f"{name} {statuses[name]}\n" for name in survivors)
+    )
     RESULT.parent.mkdir(exist_ok=True)
     RESULT.write_text(json.dumps(data, indent=2) + "\n")
     for name, f in data["files"].items():
