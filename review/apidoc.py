@@ -180,7 +180,13 @@ def _placeholders(plan: Plan, api: Resource) -> dict[str, str]:
 
 
 def render_contract(text: str, placeholders: dict[str, str]) -> dict:
-    """yamldecode, drop x-shop-integrations (the anchors' home), fill placeholders."""
+    """yamldecode, drop x-shop-integrations (the anchors' home), fill placeholders.
+
+    The api module also reshapes the body for API Gateway's import (inlined
+    responses and parameters, fewer schema keywords, modules/api/body.tf);
+    what the checks read (operations, parameter names, integrations, cache
+    keys, security) is the same either way, so that step is not repeated here.
+    """
     document = yaml.safe_load(text)
     document.pop("x-shop-integrations", None)
     encoded = json.dumps(document)

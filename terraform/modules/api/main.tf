@@ -66,7 +66,7 @@ locals {
   contract_tokens       = distinct(flatten(regexall("\\{\\{[^}]*\\}\\}", jsonencode(local.document))))
   leftover_placeholders = setsubtract(local.contract_tokens, concat(keys(local.placeholders), ["{{api_function_arn}}"]))
   body = replace(replace(replace(replace(replace(replace(replace(
-    jsonencode(local.document),
+    jsonencode(local.gateway_document),
     "{{region}}", local.placeholders["{{region}}"]),
     "{{cors_allowed_origins}}", local.placeholders["{{cors_allowed_origins}}"]),
     "{{cors_primary_origin}}", local.placeholders["{{cors_primary_origin}}"]),
