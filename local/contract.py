@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 
@@ -71,13 +72,18 @@ class Contract:
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         """Return the route for `method` and `path` and its path parameters (None if none).
 
-        Literal segments win over parameters, as in API Gateway.
+        `path` is the request's path as sent, still percent-encoded: an encoded
+        slash (%2F) stays inside its segment, and each parameter is decoded
+        after matching, so `/v1/products/1%2F2` is product "1/2", never the
+        route `/v1/products/1/2`. Literal segments win over parameters, as in
+        API Gateway.
         """
         candidates = []
         for resource, methods in self._by_resource.items():
-            found = next(iter(methods.values())).pattern.match(path)
+            found = next(iter(methods.values())).pattern.fullmatch(path)
             if found:
-                candidates.append((resource.count("{"), resource, found.groupdict()))
+                params = {k: unquote(v) for k, v in found.groupdict().items()}
+                candidates.append((resource.count("{"), resource, params))
         for _, resource, params in sorted(candidates):
             route = self._by_resource[resource].get(method)
             if route is not None:
@@ -161,4 +167,4 @@ def _routes(document: dict):
 def _template_regex(resource: str) -> re.Pattern:
     parts = re.split(r"(\{[^}/]+\})", resource)
     regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
-    return re.compile(f"^{regex}$")
+    return re.compile(regex)

@@ -30,6 +30,11 @@ class HttpRequest:
     source_ip: str = "127.0.0.1"
     port: int = 0
     declared_length: int = 0  # Content-Length, even when the body was too large to read
+    raw_path: str | None = None  # the path as sent, percent-encoded (routing reads this)
+
+    @property
+    def routing_path(self) -> str:
+        return self.raw_path if self.raw_path is not None else self.path
 
     def header(self, name: str) -> str | None:
         found = None

@@ -11,6 +11,7 @@ stage names, as in AWS. HTTP plumbing lives in `local.httpd`.
 """
 
 import collections
+import json
 import time
 from collections.abc import Callable
 
@@ -25,7 +26,12 @@ from local.events import (
     new_request_id,
     reply_from_result,
 )
-from local.limits import INTEGRATION_TIMEOUT_SECONDS, MAX_PAYLOAD_BYTES, TokenBucket
+from local.limits import (
+    INTEGRATION_TIMEOUT_SECONDS,
+    LAMBDA_INVOKE_LIMIT_BYTES,
+    MAX_PAYLOAD_BYTES,
+    TokenBucket,
+)
 from local.responses import Reply
 from local.validation import body_is_valid, missing_parameters
 from local.workers import Pool
@@ -82,7 +88,7 @@ class Gateway:
     def _pipeline(self, request: HttpRequest, request_id: str) -> tuple[Reply, str]:
         if max(len(request.body), request.declared_length) > self.max_payload:
             return self._error(responses.TOO_LARGE, request_id)
-        route, path_params = self.contract.match(request.method, request.path)
+        route, path_params = self.contract.match(request.method, request.routing_path)
         if route is None:
             return self._error(responses.MISSING_ROUTE, request_id)
         if self.throttle and not self.throttle.take():
@@ -152,6 +158,11 @@ class Gateway:
         event = build_event(
             request, route, path_params, self.stage, request_id=request_id, api_key=api_key
         )
+        if len(json.dumps(event).encode()) > LAMBDA_INVOKE_LIMIT_BYTES:
+            # API Gateway takes up to 10 MB, but Lambda refuses a synchronous invoke
+            # whose event (body, base64 or not, plus headers) is over 6 MB; the
+            # caller gets the gateway's 413 and the function never runs.
+            return self._error(responses.TOO_LARGE, request_id, "over Lambda's invoke limit")
         if self._record:
             self.events.append(event)
         outcome = pool.invoke(

@@ -4,7 +4,11 @@ Used by the gateway and the storefront server. It binds 127.0.0.1 only,
 refuses to start on a taken port (OSError, for the caller to explain), and
 closes its socket on `stop()` so the port is free at once. A body larger
 than `max_body` is not read: the app sees an empty body and its declared
-length, and the connection is closed after the answer.
+length, and the connection is closed after the answer. A Content-Length that
+is not a decimal number (`abc`, `-1`, two different values) makes the message
+unframeable: RFC 9112 section 6.3 (https://www.rfc-editor.org/rfc/rfc9112#section-6.3)
+has the server answer 400 and close the connection, which is what API
+Gateway's front door does too; nothing reaches the app.
 """
 
 import sys
@@ -24,6 +28,16 @@ _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def urlopen(request, *, timeout: float):
     """Open `request` without any HTTP(S)_PROXY: the stack only talks to 127.0.0.1."""
     return _DIRECT.open(request, timeout=timeout)
+
+
+def content_length(values: list[str]) -> int | None:
+    """Return the declared body length (0 if none); None when it cannot frame a message."""
+    found = {value.strip() for value in values}
+    if not found:
+        return 0
+    if len(found) > 1 or not all(v.isdigit() and v.isascii() for v in found):
+        return None
+    return int(found.pop())
 
 
 class _Server(ThreadingHTTPServer):
@@ -84,7 +98,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        length = content_length(self.headers.get_all("Content-Length") or [])
+        if length is None:
+            self._bad_request()
+            return
         oversized = length > self.max_body
         if oversized:
             body = b""
@@ -96,6 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
         request = HttpRequest(
             method=self.command,
             path=unquote(parts.path),
+            raw_path=parts.path,
             query=parse_qsl(parts.query, keep_blank_values=True),
             headers=list(self.headers.items()),
             body=body,
@@ -120,6 +138,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
+
+    def _bad_request(self) -> None:
+        body = b'{"message": "Bad Request"}'
+        self.close_connection = True
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
 
     def _read_chunked(self) -> bytes:
         chunks = []

@@ -10,6 +10,10 @@ import time
 from collections.abc import Callable
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway REST: 10 MB per request
+# Lambda's synchronous invocation payload (the whole event): "6 MB each for request
+# and response", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html;
+# the Invoke API's RequestEntityTooLargeException names 6291456 bytes for a request.
+LAMBDA_INVOKE_LIMIT_BYTES = 6 * 1024 * 1024
 INTEGRATION_TIMEOUT_SECONDS = 29.0  # API Gateway REST's default integration timeout
 
 

@@ -3,8 +3,14 @@
 Products go in through the gateway's `POST /v1/products` with the local API
 key, so seeding uses only the contract (never the database code) and
 exercises the same path an admin client would, throttling included: a 429
-is waited out and retried, as a polite client would. A catalogue that
-already has products is left alone.
+is waited out and retried, as a polite client would.
+
+A marker file in the state folder says how far seeding got: `started` when
+the first product goes in, `done` after the last. A start stopped halfway
+(Ctrl-C during the first `make dev`) leaves `started`, and the next start
+goes through the whole catalogue again, creating what is missing (a 409
+means the SKU is already there). Without a marker, a catalogue that already
+has products is someone's own data and is left alone.
 """
 
 import json
@@ -42,10 +48,15 @@ def product_count(api_url: str) -> int:
     return int(body["total"])
 
 
-def seed(api_url: str, api_key: str, *, products: list[dict] | None = None) -> int:
-    """Create the catalogue unless products exist; return how many were created."""
-    if product_count(api_url) > 0:
+def seed(
+    api_url: str, api_key: str, *, products: list[dict] | None = None, marker: Path | None = None
+) -> int:
+    """Create the catalogue, or finish an interrupted seeding; return how many were created."""
+    state = marker.read_text().strip() if marker is not None and marker.exists() else None
+    if state == "done" or (state is None and product_count(api_url) > 0):
         return 0
+    if marker is not None:
+        marker.write_text("started\n")
     products = products or json.loads(CATALOGUE.read_text(encoding="utf-8"))
     headers = {"Content-Type": "application/json", "x-api-key": api_key}
     created = 0
@@ -61,4 +72,6 @@ def seed(api_url: str, api_key: str, *, products: list[dict] | None = None) -> i
             created += 1
         elif status != 409:  # 409: the SKU exists (an interrupted earlier seeding)
             raise SeedError(f"POST /v1/products {product['sku']} answered {status}: {body}")
+    if marker is not None:
+        marker.write_text("done\n")
     return created

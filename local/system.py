@@ -119,8 +119,17 @@ class Stack:
         self.migration = self.invoke("migrate", {"action": "upgrade"})
         self._start_gateway(values)
         if opts.seed:
-            self.seeded = seed.seed(self.api_url, self.api_key)
+            # Seed through a private port: the public one answers nothing, not
+            # even /v1/health, until the catalogue is complete.
+            private = httpd.Server(self.gateway.handle, port=0)
+            private.start()
+            try:
+                self.seeded = seed.seed(private.url, self.api_key, marker=opts.state_dir / "seeded")
+            finally:
+                private.stop()
             self.gateway.cache.flush()
+        self.api_server = httpd.Server(self.gateway.handle, port=opts.api_port)
+        self.api_server.start()
         if opts.web_port:
             site = web.Site(
                 opts.root / "web",
@@ -171,8 +180,6 @@ class Stack:
             log=lambda line: self.log(f"[gateway] {line}\n"),
             record_events=opts.record_events,
         )
-        self.api_server = httpd.Server(self.gateway.handle, port=opts.api_port)
-        self.api_server.start()
 
     def _with_local_origins(self, values: stage.StageValues) -> stage.StageValues:
         """Put the local storefront's origin first in the allowlist when it is missing.

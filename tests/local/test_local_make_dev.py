@@ -145,3 +145,46 @@ def test_a_port_in_use_is_reported_with_the_fix(tmp_path):
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is in use" in result.stderr
     assert "--api-port" in result.stderr
+
+
+def test_a_first_start_stopped_while_seeding_is_finished_and_health_waits_for_it(make_dev):
+    """GIVEN `make dev` stopped with Ctrl-C while it seeds the catalogue, WHEN it is started
+    again on the same state, THEN the first answer /v1/health gives already comes from a
+    complete catalogue: the port answers nothing while seeding, which resumes."""
+    process, ports, state, log = (make_dev[k] for k in ("process", "ports", "state", "log"))
+    api = f"http://127.0.0.1:{ports['API_PORT']}"
+    full = len(json.loads((ROOT / "local" / "catalogue.json").read_text()))
+    marker = state / "seeded"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not (marker.exists() and marker.read_text() == "started\n"):
+        assert time.monotonic() < deadline and process.poll() is None, log.read_text()[-3000:]
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=60)
+    assert marker.read_text() == "started\n"  # stopped halfway
+
+    command = ["make", "-s", "dev", *(f"{k}={v}" for k, v in ports.items()), f"STATE_DIR={state}"]
+    with log.open("a") as out:
+        again = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    make_dev["process"] = again
+    try:
+        while True:  # poll until the first answer of any kind
+            assert time.monotonic() < deadline + START_TIMEOUT_S and again.poll() is None
+            try:
+                health = requests.get(f"{api}/v1/health", timeout=30)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        total = requests.get(f"{api}/v1/products", params={"page_size": 1}, timeout=30)
+        assert health.status_code == 200
+        assert total.json()["total"] == full and marker.read_text() == "done\n"
+    finally:
+        os.killpg(again.pid, signal.SIGINT)
+        again.wait(timeout=60)
