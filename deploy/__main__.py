@@ -1,11 +1,12 @@
-"""`python -m deploy <command> --env <stage>`: plan, deploy, destroy, rollback, logs, rehearse."""
+"""`python -m deploy <command> --env <stage>`: plan, deploy, destroy, rollback, logs, rehearse;
+`python -m deploy bootstrap`: the account's one-time settings (deploy/bootstrap.py)."""
 
 import argparse
 import re
 import sys
 import time
 
-from deploy import rehearsal, release
+from deploy import preflight, rehearsal, release
 from deploy.steps import DeployError, Steps
 from deploy.terraform import ROOT, Stack, change_counts, use_cli_environment
 
@@ -93,13 +94,16 @@ def review_plan(steps: Steps, stack: Stack, planned: dict) -> None:
 def deploy(args) -> None:
     text = release.tfvars(args.env)
     steps = Steps(10)
-    with steps.step("preflight: stage, state bucket, credentials, CA bundle, checkout"):
+    with steps.step(
+        "preflight: stage, state bucket, credentials, account logging role, CA bundle, checkout"
+    ):
         release.check_backend()
         session = session_for(text)
         identity = release.check_credentials(session)
         print(f"    account {identity['Account']} as {identity['Arn']}")
         release.check_ca_bundle(text)
         release.check_clean_tree(args.env, args.allow_dirty)
+        print(f"    API Gateway logs through {preflight.check_api_gateway_logging(session)}")
     build(steps)
     stack = Stack(args.env)
     with steps.step(f"terraform init (workspace {args.env})"):
@@ -192,6 +196,21 @@ def logs(args) -> None:
     )
 
 
+def _rehearse(args) -> None:
+    if args.env == "bootstrap":
+        from deploy.rehearsal_bootstrap import rehearse_bootstrap
+
+        rehearse_bootstrap(args)
+    else:
+        rehearsal.rehearse(args)
+
+
+def _bootstrap(args) -> None:
+    from deploy.bootstrap import bootstrap
+
+    bootstrap(args)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,9 +218,17 @@ def main(argv=None) -> int:
         command = sub.add_parser(name)
         command.add_argument("--env", required=True, help="stage: dev, qa or prod")
     sub.choices["plan"].add_argument("--offline", action="store_true", help="as CI: no AWS account")
+    rehearse = sub.add_parser("rehearse", help="apply to a local moto, re-plan, read back, destroy")
+    rehearse.add_argument("--env", required=True, help="stage (dev, qa, prod) or bootstrap")
+    rehearse.add_argument(
+        "--cycles", type=int, default=1, help="apply and destroy this many times (default 1)"
+    )
+    rehearse.add_argument(
+        "--no-build", action="store_true", help="use build/manifest.json as it is (no build.py)"
+    )
     sub.add_parser(
-        "rehearse", help="apply to a local moto, re-plan, read back, destroy"
-    ).add_argument("--env", required=True, help="stage: dev, qa or prod")
+        "bootstrap", help="state bucket, API Gateway logging role, CI roles (once per account)"
+    ).add_argument("--var-file", default="", help="default: terraform/bootstrap/account.tfvars")
     sub.choices["deploy"].add_argument("--allow-dirty", action="store_true")
     sub.choices["destroy"].add_argument("--yes", action="store_true")
     sub.choices["rollback"].add_argument(
@@ -221,7 +248,8 @@ def main(argv=None) -> int:
             "destroy": destroy,
             "rollback": rollback,
             "logs": logs,
-            "rehearse": rehearsal.rehearse,
+            "rehearse": _rehearse,
+            "bootstrap": _bootstrap,
         }[args.command](args)
     except DeployError as exc:
         print(f"\nerror: {exc.message}", file=sys.stderr)

@@ -107,13 +107,6 @@ def check_api(facts, aws, want, outputs: dict, account: str) -> None:
                 (methods[path].get("cacheTtlInSeconds"), methods[path].get("cacheDataEncrypted")),
                 (cache["ttl_seconds"], True),
             )
-    if settings["create_cloudwatch_role"]:
-        role = f"arn:aws:iam::{account}:role/{want.name}-apigateway-logs"
-        facts.equal(
-            "API Gateway account logging role",
-            aws.apigateway.get_account().get("cloudwatchRoleArn"),
-            role,
-        )
     function_arn = f"arn:aws:lambda:{region}:{account}:function:{api_fn}"
     uri = (
         f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"

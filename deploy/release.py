@@ -59,8 +59,8 @@ def check_backend() -> None:
     if not backend_config().exists():
         raise DeployError(
             f"{backend_config()} is missing: the state bucket is not configured",
-            hint="copy terraform/backend.hcl.example to terraform/backend.hcl and fill it in "
-            "(docs/terraform.md, 'Bootstrap the state bucket')",
+            hint="run `make bootstrap` (it writes it), or copy terraform/backend.hcl.example "
+            "to terraform/backend.hcl and fill it in (docs/terraform.md, 'Bootstrap an account')",
         )
 
 

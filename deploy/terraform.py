@@ -98,7 +98,7 @@ class Stack:
         if "NoCredentialProviders" in detail or "no valid credential" in detail:
             return "configure AWS credentials (AWS_PROFILE, or aws sso login) and retry"
         if command == "init":
-            return "check terraform/backend.hcl (docs/terraform.md, 'Bootstrap the state bucket')"
+            return "check terraform/backend.hcl (docs/terraform.md, 'Bootstrap an account')"
         return "fix the error above and run the same command again; nothing after this step ran"
 
     def prepare(self) -> None:

@@ -46,9 +46,6 @@ api = {
   admin_usage_plan          = { rate_limit = 5, burst_limit = 10, quota_per_day = 1000 }
   logging_level             = "INFO"
   access_log_retention_days = 7
-  # One API Gateway logging role per account and region: dev creates it for
-  # the shared non-prod account, qa reuses it.
-  create_cloudwatch_role = true
 }
 
 static_site = {

@@ -49,7 +49,6 @@ api = {
   admin_usage_plan          = { rate_limit = 10, burst_limit = 20, quota_per_day = 20000 }
   logging_level             = "ERROR"
   access_log_retention_days = 90
-  create_cloudwatch_role    = true
   xray_tracing              = true
 }
 

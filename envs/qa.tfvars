@@ -46,7 +46,6 @@ api = {
   admin_usage_plan          = { rate_limit = 5, burst_limit = 10, quota_per_day = 5000 }
   logging_level             = "ERROR"
   access_log_retention_days = 14
-  create_cloudwatch_role    = false
 }
 
 static_site = {

@@ -5,10 +5,17 @@ FN ?= api
 SINCE ?= 10
 ALLOW_DIRTY ?=
 YES ?=
+VAR_FILE ?=
 RDS_CA_URL := https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
 RDS_CA := functions/shop/certs/rds-global-bundle.pem
 
-.PHONY: deploy destroy rollback logs rds-ca
+.PHONY: deploy destroy rollback logs rds-ca bootstrap rehearse
+
+bootstrap: venv ## Once per account: state bucket, API Gateway logging role, CI's OIDC roles (terraform/bootstrap/)
+	@$(PY) -m deploy bootstrap $(if $(VAR_FILE),--var-file "$(VAR_FILE)")
+
+rehearse: venv ## Apply ENV=dev|qa|prod|bootstrap (default dev) to a local moto, re-plan, read back, destroy (CYCLES=2: twice)
+	@$(PY) -m deploy rehearse --env "$(or $(ENV),dev)" --cycles "$(or $(CYCLES),1)"
 
 deploy: venv ## Build, plan, apply ENV=<stage>, migrate, upload web/, smoke-test /v1/health
 	@$(PY) -m deploy deploy --env "$(ENV)" $(if $(ALLOW_DIRTY),--allow-dirty)

@@ -6,7 +6,7 @@
 SCAN_TOOLS := scan/.venv-checkov/.installed scan/.venv-trivy/.installed
 SCAN_ARGS ?=
 
-.PHONY: scan scan-tools scan-lock rehearse
+.PHONY: scan scan-tools scan-lock
 
 scan-tools: $(SCAN_TOOLS) ## Install checkov and trivy, pinned, each in its own venv under scan/
 
@@ -26,9 +26,6 @@ scan-lock: ## Re-pin scan/requirements-checkov.txt from a fresh install of its c
 
 scan: venv scan-tools ## Plan dev, qa and prod offline, scan them with checkov and trivy; fails on any unexplained finding
 	@$(PY) -m scan.run $(SCAN_ARGS)
-
-rehearse: venv ## Apply ENV=<stage> (default dev) to a local moto, re-plan, read back, re-run, destroy (~4.5 min)
-	@$(PY) -m deploy rehearse --env "$(or $(ENV),dev)"
 
 # The scan test (tests/scan) needs the tools: `make test` installs them first.
 test: scan-tools

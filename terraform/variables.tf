@@ -297,7 +297,6 @@ variable "api" {
     metrics_enabled           = optional(bool, true)
     xray_tracing              = optional(bool, false)
     access_log_retention_days = number
-    create_cloudwatch_role    = bool
     cors = optional(object({
       allow_methods   = optional(list(string), ["GET", "POST", "PUT", "DELETE", "OPTIONS"])
       allow_headers   = optional(list(string), ["Content-Type", "X-Api-Key", "Idempotency-Key", "If-Match", "If-None-Match"])

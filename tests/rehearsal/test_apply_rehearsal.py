@@ -1,43 +1,28 @@
 """`python -m deploy rehearse --env dev` end to end: apply, re-plan, read back, re-run, destroy.
 
-One run (about 4.5 minutes on two cores) is shared by the tests below; each
-asserts one promise of docs/infra-verification.md from the report the run
-writes. The rehearsal stops at the first broken promise, so a failure shows
-in its output as well. Deselect with `-m "not rehearsal"`.
+One run (tests/rehearsal/conftest.py starts it beside the other stages') is
+shared by the tests below; each asserts one promise of
+docs/infra-verification.md from the report the run writes. The rehearsal
+stops at the first broken promise, so a failure shows in its output as well.
+Deselect with `-m "not rehearsal"`.
 """
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "build" / "tf-rehearsal" / "dev" / "report.json"
+from .conftest import facts
 
-pytestmark = [pytest.mark.rehearsal, pytest.mark.infra, pytest.mark.timeout(900)]
+ROOT = Path(__file__).resolve().parents[2]
+REHEARSAL = "dev"
+
+pytestmark = [pytest.mark.rehearsal, pytest.mark.infra, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")
-def rehearsal():
-    REPORT.unlink(missing_ok=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "deploy", "rehearse", "--env", "dev"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=840,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    report = json.loads(REPORT.read_text())
-    print(f"\nrehearsal of dev: {report['resources']} resources, seconds {report['seconds']}")
-    return result.stdout, report
-
-
-def facts(report) -> dict[str, object]:
-    return {c["fact"]: c["value"] for c in report["checks"]}
+def rehearsal(rehearsals):
+    return rehearsals.result(REHEARSAL)
 
 
 def test_every_step_ran_in_order_against_the_local_server(rehearsal):

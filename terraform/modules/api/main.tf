@@ -205,8 +205,10 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  # The execution log group must exist before the stage logs anything.
-  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
+  # The execution log group must exist before the stage logs anything. The
+  # account's logging role (API Gateway refuses access logging without it) is
+  # set once per account by terraform/bootstrap/, never by a stage.
+  depends_on = [aws_cloudwatch_log_group.execution]
 }
 
 #trivy:ignore:AVD-AWS-0190 Stage defaults for every method: caching is switched on per method (method_settings.cached) only for the GETs the contract marks x-shop-cache; caching */* would cache writes and personal orders.

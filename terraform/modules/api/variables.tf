@@ -63,7 +63,7 @@ variable "site_origin" {
 }
 
 variable "settings" {
-  description = "Stage cache, throttling, logging, admin usage plan, CORS preflight answers and whether to create the account's API Gateway CloudWatch role."
+  description = "Stage cache, throttling, logging, admin usage plan and CORS preflight answers."
   type = object({
     cache = object({
       enabled     = bool
@@ -83,7 +83,6 @@ variable "settings" {
     metrics_enabled           = optional(bool, true)
     xray_tracing              = optional(bool, false)
     access_log_retention_days = number
-    create_cloudwatch_role    = bool
     cors = optional(object({
       allow_methods   = optional(list(string), ["GET", "POST", "PUT", "DELETE", "OPTIONS"])
       allow_headers   = optional(list(string), ["Content-Type", "X-Api-Key", "Idempotency-Key", "If-Match", "If-None-Match"])

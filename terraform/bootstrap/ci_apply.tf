@@ -1,0 +1,149 @@
+# What a stage's apply role may do: every service the stage uses, on the
+# stage's own names (<project>-<stage>-*), or, where an ARN carries only an
+# ID (EC2, API Gateway, CloudFront, RDS Proxy), on resources tagged
+# Stage = <stage> (the stages' default_tags) and creations that tag so.
+# Account-wide settings are denied outright: they belong to this root.
+
+locals {
+  arn = {
+    for stage in var.stages : stage => {
+      name   = "${var.project}-${stage}"
+      lambda = "arn:${local.partition}:lambda:${var.region}:${local.account}"
+      logs   = "arn:${local.partition}:logs:${var.region}:${local.account}:log-group"
+      rds    = "arn:${local.partition}:rds:${var.region}:${local.account}"
+    }
+  }
+}
+
+data "aws_iam_policy_document" "ci_apply" {
+  for_each = toset(var.stages)
+
+  statement {
+    sid       = "StageState"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.state_arn}/stages/${each.key}/*"]
+  }
+
+  statement {
+    sid       = "ListStates"
+    actions   = ["s3:ListBucket"]
+    resources = [local.state_arn]
+  }
+
+  statement {
+    sid     = "StageNamedResources"
+    actions = ["lambda:*", "events:*", "sns:*", "ssm:*", "cloudwatch:*", "codedeploy:*", "s3:*"]
+    resources = [
+      "${local.arn[each.key].lambda}:function:${local.arn[each.key].name}-*",
+      "${local.arn[each.key].lambda}:layer:${local.arn[each.key].name}-*",
+      "arn:${local.partition}:events:${var.region}:${local.account}:rule/${local.arn[each.key].name}-*",
+      "arn:${local.partition}:sns:${var.region}:${local.account}:${local.arn[each.key].name}-*",
+      "arn:${local.partition}:ssm:${var.region}:${local.account}:parameter/${var.project}/${each.key}/*",
+      "arn:${local.partition}:cloudwatch:${var.region}:${local.account}:alarm:${local.arn[each.key].name}-*",
+      "arn:${local.partition}:codedeploy:${var.region}:${local.account}:application:${local.arn[each.key].name}-*",
+      "arn:${local.partition}:codedeploy:${var.region}:${local.account}:deploymentgroup:${local.arn[each.key].name}-*",
+      "arn:${local.partition}:s3:::${local.arn[each.key].name}-site-*",
+    ]
+  }
+
+  statement {
+    sid     = "StageLogGroups"
+    actions = ["logs:*"]
+    resources = [
+      "${local.arn[each.key].logs}:/aws/lambda/${local.arn[each.key].name}-*",
+      "${local.arn[each.key].logs}:/aws/apigateway/${local.arn[each.key].name}-*",
+      "${local.arn[each.key].logs}:/aws/vpc/${local.arn[each.key].name}/*",
+      "${local.arn[each.key].logs}:/aws/rds/instance/${local.arn[each.key].name}/*",
+      # Named by API Gateway after the API's ID and the stage name.
+      "${local.arn[each.key].logs}:API-Gateway-Execution-Logs_*/${each.key}",
+      "${local.arn[each.key].logs}:API-Gateway-Execution-Logs_*/${each.key}:*",
+    ]
+  }
+
+  statement {
+    sid = "StageRoles"
+    actions = [
+      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy",
+      "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:PassRole",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account}:role/${local.arn[each.key].name}-*"]
+  }
+
+  statement {
+    sid     = "StageDatabase"
+    actions = ["rds:*"]
+    resources = [
+      "${local.arn[each.key].rds}:db:${local.arn[each.key].name}",
+      "${local.arn[each.key].rds}:pg:${local.arn[each.key].name}-*",
+      "${local.arn[each.key].rds}:subgrp:${local.arn[each.key].name}-*",
+      "${local.arn[each.key].rds}:snapshot:${local.arn[each.key].name}-*",
+    ]
+  }
+
+  # RDS creates and deletes the master password's secret (rds!db-<id>) with
+  # the caller's permissions.
+  statement {
+    sid       = "RdsManagedSecret"
+    actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret", "secretsmanager:RotateSecret"]
+    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account}:secret:rds!*"]
+  }
+
+  statement {
+    sid       = "CreateTaggedForStage"
+    actions   = ["ec2:*", "apigateway:POST", "apigateway:PUT", "cloudfront:*", "rds:CreateDBProxy", "rds:AddTagsToResource"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Stage"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "ManageTaggedStage"
+    actions   = ["ec2:*", "apigateway:*", "cloudfront:*", "rds:*"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Stage"
+      values   = [each.key]
+    }
+  }
+
+  # Reads that AWS does not scope to a resource (Describe*, List*).
+  statement {
+    sid = "Read"
+    actions = [
+      "sts:GetCallerIdentity", "ec2:Describe*", "apigateway:GET", "cloudfront:Get*", "cloudfront:List*",
+      "logs:DescribeLogGroups", "rds:Describe*", "lambda:List*", "lambda:GetAccountSettings",
+      "ses:GetIdentityVerificationAttributes", "iam:ListRoles", "kms:DescribeKey",
+    ]
+    resources = ["*"]
+  }
+
+  # The sender's SES identity is an e-mail address, not a stage name.
+  statement {
+    sid       = "SenderIdentity"
+    actions   = ["ses:VerifyEmailIdentity", "ses:DeleteIdentity"]
+    resources = ["arn:${local.partition}:ses:${var.region}:${local.account}:identity/*"]
+  }
+
+  statement {
+    sid       = "NoAccountSettings"
+    effect    = "Deny"
+    actions   = ["apigateway:*"]
+    resources = ["arn:${local.partition}:apigateway:${var.region}::/account"]
+  }
+
+  statement {
+    sid     = "NoAccountIdentity"
+    effect  = "Deny"
+    actions = ["iam:*"]
+    resources = [
+      "arn:${local.partition}:iam::${local.account}:role/${local.apigateway_logs_role}",
+      "arn:${local.partition}:iam::${local.account}:role/${var.project}-ci-*",
+      "arn:${local.partition}:iam::${local.account}:oidc-provider/*",
+    ]
+  }
+}

@@ -1,0 +1,204 @@
+"""The account's bootstrap root (terraform/bootstrap/), planned offline as CI does.
+
+One plan of terraform/bootstrap/account.tfvars with the CI overrides (local
+backend, fake keys, -refresh=false): every policy is built from names, so
+all of it is known at plan time and asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from .conftest import REPO, TERRAFORM_DIR, Plan, Terraform
+
+BOOTSTRAP = TERRAFORM_DIR / "bootstrap"
+STAGES = ("dev", "qa", "prod")
+
+
+def _checkout(scratch, name: str):
+    root = scratch / name
+    shutil.copytree(BOOTSTRAP, root, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    for override in (TERRAFORM_DIR / "ci").glob("*_override.tf"):
+        shutil.copy(override, root / override.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def bootstrap(scratch, cli_config, terraform) -> Terraform:
+    tf = Terraform(_checkout(scratch, "bootstrap"), cli_config, terraform.manifest, scratch)
+    tf.init()
+    return tf
+
+
+def _plan(tf: Terraform, *extra: str):
+    out = tf.scratch / f"bootstrap-{len(extra)}.tfplan"
+    args = ["plan", "-refresh=false", "-lock=false", "-input=false", "-no-color"]
+    return tf.run(*args, "-var-file=account.tfvars", *extra, f"-out={out}"), out
+
+
+@pytest.fixture(scope="module")
+def plan(bootstrap) -> Plan:
+    result, out = _plan(bootstrap)
+    assert result.returncode == 0, result.stderr
+    shown = bootstrap.run("show", "-json", str(out))
+    assert shown.returncode == 0, shown.stderr
+    return Plan(json.loads(shown.stdout))
+
+
+def _documents(plan: Plan) -> dict[str, dict]:
+    """Policy documents by address, read at plan time (they name no unknown value)."""
+    resources = plan.data["prior_state"]["values"]["root_module"]["resources"]
+    return {r["address"]: json.loads(r["values"]["json"]) for r in resources if r["mode"] == "data"}
+
+
+def _statements(document: dict) -> list[dict]:
+    statements = document["Statement"]
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_state_bucket_is_versioned_encrypted_private_and_tls_only(plan):
+    (bucket,) = plan.of_type("aws_s3_bucket").values()
+    assert bucket["bucket"] == "shop-terraform-state-123456789012"
+    (versioning,) = plan.of_type("aws_s3_bucket_versioning").values()
+    assert versioning["versioning_configuration"][0]["status"] == "Enabled"
+    (encryption,) = plan.of_type("aws_s3_bucket_server_side_encryption_configuration").values()
+    default = encryption["rule"][0]["apply_server_side_encryption_by_default"][0]
+    assert default["sse_algorithm"] == "AES256"
+    (block,) = plan.of_type("aws_s3_bucket_public_access_block").values()
+    assert all(
+        block[k]
+        for k in (
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        )
+    )
+    (deny,) = _statements(_documents(plan)["data.aws_iam_policy_document.state_bucket"])
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert "prevent_destroy = true" in (BOOTSTRAP / "main.tf").read_text()
+
+
+def test_stages_keep_their_lock_file_in_the_bucket():
+    versions = (TERRAFORM_DIR / "versions.tf").read_text()
+    assert "use_lockfile         = true" in versions
+    assert 'key          = "bootstrap/terraform.tfstate"' in (BOOTSTRAP / "versions.tf").read_text()
+
+
+def test_api_gateway_logs_through_one_account_role(plan):
+    (account,) = plan.of_type("aws_api_gateway_account").values()
+    assert account["reset_on_delete"] is True
+    logs = plan.after("aws_iam_role.apigateway_logs")
+    assert logs["name"] == "shop-apigateway-logs"
+    trust = json.loads(logs["assume_role_policy"])
+    assert _statements(trust)[0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    config = next(
+        r
+        for r in plan.data["configuration"]["root_module"]["resources"]
+        if r["address"] == "aws_api_gateway_account.this"
+    )
+    assert (
+        "aws_iam_role.apigateway_logs" in config["expressions"]["cloudwatch_role_arn"]["references"]
+    )
+    (push,) = _statements(_documents(plan)["data.aws_iam_policy_document.apigateway_logs"])
+    assert all(":123456789012:log-group:" in r for r in push["Resource"])
+
+
+def test_github_oidc_provider_and_a_read_only_plan_role(plan):
+    provider = plan.after("aws_iam_openid_connect_provider.github[0]")
+    assert provider["url"] == "https://token.actions.githubusercontent.com"
+    assert provider["client_id_list"] == ["sts.amazonaws.com"]
+    role = plan.after("aws_iam_role.ci_plan")
+    (trust,) = _statements(json.loads(role["assume_role_policy"]))
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Principal"]["Federated"].endswith(
+        ":oidc-provider/token.actions.githubusercontent.com"
+    )
+    assert trust["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+    }
+    assert trust["Condition"]["StringLike"] == {
+        "token.actions.githubusercontent.com:sub": "repo:example-org/shop:*"
+    }
+    (attachment,) = plan.of_type("aws_iam_role_policy_attachment").values()
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    state = _statements(_documents(plan)["data.aws_iam_policy_document.ci_plan_state"])
+    writes = [s for s in state if {"s3:PutObject", "s3:DeleteObject"} & set(_listed(s["Action"]))]
+    assert [_listed(s["Resource"]) for s in writes] == [
+        ["arn:aws:s3:::shop-terraform-state-123456789012/stages/*/terraform.tfstate.tflock"]
+    ]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resources(plan, stage):
+    role = plan.after(f'aws_iam_role.ci_apply["{stage}"]')
+    assert role["name"] == f"shop-ci-apply-{stage}"
+    (trust,) = _statements(json.loads(role["assume_role_policy"]))
+    assert trust["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": f"repo:example-org/shop:environment:{stage}",
+    }
+    document = json.loads(plan.after(f'aws_iam_role_policy.ci_apply["{stage}"]')["policy"])
+    statements = {s["Sid"]: s for s in _statements(document)}
+    others = [s for s in STAGES if s != stage]
+    for sid, statement in statements.items():
+        text = json.dumps(statement)
+        assert not any(f"shop-{o}" in text or f"/{o}/" in text for o in others), sid
+        if statement["Effect"] == "Deny":
+            continue
+        for resource in _listed(statement["Resource"]):
+            if resource == "*":
+                # Only ID-named resources, and only when tagged for the stage, or reads.
+                conditions = json.dumps(statement.get("Condition", {}))
+                assert f'"{stage}"' in conditions or sid == "Read", sid
+                continue
+            named = resource.split(":", 5)[-1]
+            assert (
+                f"shop-{stage}" in named
+                or f"/stages/{stage}/" in resource
+                or f"parameter/shop/{stage}/" in resource
+                or resource.endswith(f"/{stage}")
+                or resource.endswith(f"/{stage}:*")
+                or sid in ("ListStates", "RdsManagedSecret", "SenderIdentity")
+            ), (sid, resource)
+    read = statements["Read"]
+    assert all(
+        a.split(":")[1].startswith(("Get", "List", "Describe", "GET"))
+        for a in _listed(read["Action"])
+    ), read["Action"]
+    assert statements["NoAccountSettings"]["Effect"] == "Deny"
+    assert _listed(statements["NoAccountSettings"]["Resource"]) == [
+        "arn:aws:apigateway:eu-west-1::/account"
+    ]
+    assert "arn:aws:iam::123456789012:role/shop-apigateway-logs" in _listed(
+        statements["NoAccountIdentity"]["Resource"]
+    )
+
+
+def test_role_arns_are_outputs_for_the_workflows(plan):
+    outputs = plan.data["configuration"]["root_module"]["outputs"]
+    for name in ("ci_plan_role_arn", "ci_apply_role_arns", "github_oidc_provider_arn"):
+        assert outputs[name]["description"]
+    assert set(plan.output("ci_apply_role_arns") or {}) <= set(STAGES)
+
+
+def test_a_wildcard_repository_is_refused(bootstrap):
+    """GIVEN github.repository = "example-org/*" (any repository of the org
+    could deploy), WHEN planned, THEN the plan stops and says why."""
+    result, _ = _plan(bootstrap, '-var=github={repository = "example-org/*"}')
+    assert result.returncode != 0
+    assert "github.repository must be owner/name, without wildcards" in result.stderr
+
+
+def test_the_account_tfvars_are_the_documented_example():
+    text = (BOOTSTRAP / "account.tfvars").read_text()
+    assert 'account_id   = "123456789012"' in text
+    assert "terraform/bootstrap" in (REPO / "docs" / "terraform.md").read_text()

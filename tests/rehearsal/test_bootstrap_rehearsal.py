@@ -1,0 +1,50 @@
+"""`python -m deploy rehearse --env bootstrap` end to end against moto.
+
+The account's root applies with local state, moves its state into the bucket
+it created (a real S3 backend on moto), plans again with no change, reads
+back, and is destroyed. One run is shared by the tests below.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import facts
+
+ROOT = Path(__file__).resolve().parents[2]
+REHEARSAL = "bootstrap"
+
+pytestmark = [pytest.mark.rehearsal, pytest.mark.infra, pytest.mark.timeout(1800)]
+
+
+@pytest.fixture(scope="module")
+def rehearsal(rehearsals):
+    out, report = rehearsals.result(REHEARSAL)
+    return out, facts(report)
+
+
+def test_first_run_applies_with_local_state_then_moves_it_into_its_bucket(rehearsal):
+    out, facts = rehearsal
+    steps = [line.split("] ", 1)[1] for line in out.splitlines() if line.startswith("==> [")]
+    assert steps[0].startswith("terraform init of terraform/bootstrap (local state")
+    assert steps[3] == "move the state into the bucket (bootstrap/terraform.tfstate)"
+    assert steps[4].startswith("second plan, from the state in the bucket")
+    assert facts["bootstrap state in the bucket"] == ["bootstrap/terraform.tfstate"]
+
+
+def test_the_account_holds_what_the_stages_and_ci_rely_on(rehearsal):
+    _, facts = rehearsal
+    assert facts["state bucket versioning"] == "Enabled"
+    assert facts["state bucket public access blocked"] == [True] * 4
+    role = facts["API Gateway account logging role"]
+    assert role.endswith(":role/shop-apigateway-logs")
+    assert facts["make deploy's preflight"] == role
+    assert facts["CI roles' GitHub subjects"]["qa"] == "repo:example-org/shop:environment:qa"
+    assert facts["shop-ci-apply-prod may not change the account setting"] == "Deny"
+
+
+def test_destroy_leaves_nothing_and_deploy_is_sent_back_to_bootstrap(rehearsal):
+    _, facts = rehearsal
+    assert facts["state bucket left"] is False
+    assert facts["roles left"] == []
+    assert facts["make deploy's preflight sends to make bootstrap"] is True
