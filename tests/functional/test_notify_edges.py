@@ -240,3 +240,16 @@ def test_enqueued_rows_are_pending_with_their_payload_and_times(db):
     ]
     assert json.loads(got[0].payload) == notify.order_event(ORDER)
     assert {(r.created_at, r.updated_at) for r in got} == {(T0, T0)}
+
+
+def test_a_failed_send_is_logged_for_the_operator_with_what_and_why(db, caplog):
+    down = notify.Notifier(sns=Sns(RuntimeError("y" * 400)), ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn)
+        with caplog.at_level("WARNING", logger="shop.notify"):
+            notify.dispatch(conn, down, now=Clock())
+        event_id = rows(conn)[0].id
+    (record,) = [r for r in caplog.records if r.name == "shop.notify"]
+    assert record.getMessage() == "notification not sent; will retry"
+    assert (record.notification_id, record.kind) == (event_id, "order_event")
+    assert record.reason == ("order_event not sent: " + "y" * 400)[:300]

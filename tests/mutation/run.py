@@ -79,7 +79,7 @@ def prepare() -> None:
     )
     lines = ["[mutmut]", "source_paths = src/shop", "only_mutate ="]
     lines += [f"    src/shop/{name}" for name in FILES]
-    lines += ["also_copy =", "    api", "    functions", "    local"]
+    lines += ["also_copy =", "    api", "    envs", "    functions", "    local"]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in TESTS]
     lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
     (TREE / "setup.cfg").write_text("\n".join(lines) + "\n")
@@ -119,16 +119,33 @@ def collect(statuses: dict[str, str], accepted: dict[str, str]) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="make mutate")
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="re-run only the last run's survivors against the current tests (same source)",
+    )
     args = parser.parse_args(argv)
     if not MUTMUT.exists():
         print(
             "mutate: mutmut missing: run `make mutate` (it creates .venv-mutate)", file=sys.stderr
         )
         return 2
-    print(f"==> mutate: copying the tree to {TREE.relative_to(ROOT)}", file=sys.stderr)
-    prepare()
-    print(f"==> mutate: mutmut over {', '.join(FILES)} ({len(TESTS)} test files)", file=sys.stderr)
-    subprocess.run([MUTMUT, "run", "--max-children", str(args.max_children)], cwd=TREE, check=True)
+    names: list[str] = []
+    if args.survivors:
+        names = [line.split()[0] for line in (OUT / "survivors.txt").read_text().splitlines()[1:]]
+        for where in (TREE / "tests", TREE / "mutants" / "tests"):
+            shutil.rmtree(where)
+            shutil.copytree(ROOT / "tests", where, ignore=shutil.ignore_patterns("__pycache__"))
+        print(f"==> mutate: {len(names)} survivors again, with the current tests", file=sys.stderr)
+    else:
+        print(f"==> mutate: copying the tree to {TREE.relative_to(ROOT)}", file=sys.stderr)
+        prepare()
+        print(
+            f"==> mutate: mutmut over {', '.join(FILES)} ({len(TESTS)} test files)", file=sys.stderr
+        )
+    subprocess.run(
+        [MUTMUT, "run", "--max-children", str(args.max_children), *names], cwd=TREE, check=True
+    )
     listing = subprocess.run(
         [MUTMUT, "results", "--all", "true"], cwd=TREE, capture_output=True, text=True, check=True
     ).stdout

@@ -243,3 +243,29 @@ def test_the_default_ttl_is_a_minute():
     now[0] = 60.0
     served.get("qa")
     assert len(reads) == 2
+
+
+def test_a_failed_refresh_is_logged_with_the_parameter_and_the_reason(caplog):
+    now, answers = [0.0], ["{}"]
+
+    def fetch(name):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    served = ConfigLoader(
+        fetch=fetch,
+        parameter_template="/shop/{alias}/config",
+        aliases=("qa",),
+        ttl=5,
+        clock=lambda: now[0],
+    )
+    first = served.get("qa")
+    answers.append(TimeoutError("ssm is slow"))
+    now[0] = 5.0
+    with caplog.at_level("WARNING", logger="shop.config"):
+        assert served.get("qa") is first
+    (record,) = [r for r in caplog.records if r.name == "shop.config"]
+    assert record.getMessage() == "config refresh failed; serving the last good config"
+    assert (record.parameter, record.reason) == ("/shop/qa/config", "ssm is slow")
