@@ -152,3 +152,88 @@ def test_parameter_text_of_another_type_names_the_parameter(text, schema, messag
     with pytest.raises(ValidationFailed) as caught:
         coerce(text, schema, "page")
     assert (caught.value.field, str(caught.value)) == ("page", message)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ecma"),
+    [
+        ("^[A-Z0-9-]+$", r"^[A-Z0-9-]+\Z"),
+        (r"^a\$$", r"^a\$\Z"),
+        ("^[$]+$", r"^[$]+\Z"),
+        (r"^[\]$]$", r"^[\]$]\Z"),
+        (r"^a\\$", r"^a\\\Z"),
+        ("^(a|b$)", r"^(a|b\Z)"),
+        ("no anchor", "no anchor"),
+    ],
+)
+def test_a_dollar_ends_the_string_only_where_it_is_an_anchor(pattern, ecma):
+    from shop.validation import ecma_pattern
+
+    assert ecma_pattern(pattern) == ecma
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("DUP-1", True), ("DUP-1\n", False), ("DUP$", False), ("$$", True), ("a$", False)],
+)
+def test_patterns_match_the_whole_value_as_json_schema_reads_them(value, ok):
+    schema = {"type": "string", "pattern": "^([A-Z0-9-]+|[$]+)$"}
+    if ok:
+        validate(DOCUMENT, schema, value, "sku")
+    else:
+        with pytest.raises(ValidationFailed, match="^sku has an invalid format$"):
+            validate(DOCUMENT, schema, value, "sku")
+
+
+def test_a_lone_surrogate_is_refused_in_any_string_with_its_field():
+    for text in ("\ud800a@example.com", "a\udfff", "\udc00"):
+        with pytest.raises(ValidationFailed) as caught:
+            validate(DOCUMENT, {"type": "string"}, text, "body.name")
+        assert (caught.value.field, str(caught.value)) == (
+            "body.name",
+            "body.name is not valid Unicode text (a lone surrogate)",
+        )
+    validate(DOCUMENT, {"type": "string"}, "\U0001f600 \ud7ff \ue000", "body.name")
+
+
+@pytest.mark.parametrize(
+    ("address", "ok"),
+    [
+        ("ada@example.com", True),
+        ("a.b+c@mail.example.co", True),
+        ("ada@example.com\n", False),
+        ("ada@exa mple.com", False),
+        ("ada\x00@example.com", False),
+        ("ada\x85@example.com", False),
+        ("ada@example", False),
+        ("ada@example.c", False),
+        ('"ada"@example.com', False),
+        ("ada@@example.com", False),
+    ],
+)
+def test_an_email_format_is_checked_on_the_whole_value(address, ok):
+    schema = {"type": "string", "format": "email"}
+    if ok:
+        validate(DOCUMENT, schema, address, "body.customer_email")
+    else:
+        with pytest.raises(ValidationFailed) as caught:
+            validate(DOCUMENT, schema, address, "body.customer_email")
+        assert str(caught.value) == "body.customer_email is not a valid e-mail address"
+
+
+def test_an_unknown_format_is_not_checked():
+    validate(DOCUMENT, {"type": "string", "format": "uuid"}, "not a uuid", "id")
+
+
+def test_an_object_without_declared_properties_or_requirements_takes_any_keys():
+    validate(DOCUMENT, {"type": "object"}, {"a": 1}, "x")
+    validate(DOCUMENT, {"type": "object", "additionalProperties": True}, {"a": 1}, "x")
+    with pytest.raises(ValidationFailed, match="^x.a is not allowed$"):
+        validate(DOCUMENT, {"type": "object", "additionalProperties": False}, {"a": 1}, "x")
+    validate(DOCUMENT, {"type": "object", "additionalProperties": False}, {}, "x")
+
+
+def test_integer_text_must_be_the_whole_parameter():
+    for text in ("12\n", " 12", "12a", "1 2"):
+        with pytest.raises(ValidationFailed, match="^page must be an integer$"):
+            coerce(text, {"type": "integer"}, "page")
