@@ -59,7 +59,8 @@ def parse_request(event: object, *, fallback_request_id: str) -> Request:
     path = event.get("path")
     if not isinstance(method, str) or not isinstance(path, str):
         raise NotAnApiEvent("expected an API Gateway proxy event with httpMethod and path")
-    context = event.get("requestContext") if isinstance(event.get("requestContext"), dict) else {}
+    context = event.get("requestContext")
+    context = context if isinstance(context, dict) else {}
     headers = _header_map(event.get("headers"))
     return Request(
         method=method.upper(),
@@ -82,12 +83,19 @@ def _string_map(value: object, name: str) -> dict[str, str]:
 
 
 def _header_map(value: object) -> dict[str, str]:
-    # One pass, lower-casing as it copies: ~20 headers on every request.
+    # One pass, lower-casing as it copies: ~20 headers on every request. API
+    # Gateway sends string keys and values; anything else takes the slow path.
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise NotAnApiEvent("headers must be an object or null")
-    return {str(k).lower(): str(v) for k, v in value.items() if v is not None}
+    try:
+        headers = {k.lower(): v for k, v in value.items() if v.__class__ is str}
+    except AttributeError:  # a key that is not a string
+        headers = None
+    if headers is None or len(headers) != len(value):
+        return {str(k).lower(): str(v) for k, v in value.items() if v is not None}
+    return headers
 
 
 def _raw_body(event: dict) -> bytes | None:

@@ -50,6 +50,9 @@ def configure(level: str = "INFO", stream=None) -> None:
 
 def set_level(level: str) -> None:
     """Apply the stage's log level (it may change between requests)."""
-    root = logging.getLogger()
-    if logging.getLevelName(root.level) != level:
+    root = logging.root
+    if root.level != _LEVELS.get(level):
         root.setLevel(level)
+
+
+_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
