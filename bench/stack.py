@@ -1,5 +1,6 @@
 """What the benchmarks run against: a throwaway MariaDB (TLS on), a moto
-server seeded like a stage, and the function environment Terraform sets."""
+server seeded like a stage, the Parameters and Secrets extension emulated
+over it, and the function environment Terraform sets."""
 
 import json
 import logging
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "functions")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "functions"), str(ROOT)]
 
 from support.mariadb import MariaDB, free_port, make_tls  # noqa: E402
 
@@ -29,6 +30,7 @@ def bench_stack(database: str = "shop_bench", max_connections: int = 200):
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
+    from local.extension import ExtensionServer
     from shop import migrations
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
@@ -40,6 +42,7 @@ def bench_stack(database: str = "shop_bench", max_connections: int = 200):
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         moto.start()
         endpoint = f"http://127.0.0.1:{port}"
+        extension = None
         try:
             with server.admin() as conn, conn.cursor() as cur:
                 cur.execute(f"CREATE DATABASE {database} CHARACTER SET utf8mb4")
@@ -56,7 +59,17 @@ def bench_stack(database: str = "shop_bench", max_connections: int = 200):
                 Name="shop-bench-db",
                 SecretString=json.dumps({"username": server.user, "password": server.password}),
             )
+            # The Parameters and Secrets extension, its cache off: on a cold start
+            # the real one starts empty and reads SSM and Secrets Manager itself.
+            extension = ExtensionServer(
+                ssm=session.client("ssm", endpoint_url=endpoint),
+                secrets=session.client("secretsmanager", endpoint_url=endpoint),
+                token="bench-session-token",
+                parameter_ttl=0,
+                secret_ttl=0,
+            ).start()
             env = {
+                **extension.env(),
                 "PATH": "/usr/bin:/bin",
                 "AWS_DEFAULT_REGION": "eu-west-1",
                 "AWS_ACCESS_KEY_ID": "bench",
@@ -74,5 +87,7 @@ def bench_stack(database: str = "shop_bench", max_connections: int = 200):
             }
             yield server, env
         finally:
+            if extension is not None:
+                extension.stop()
             moto.stop()
             server.stop()

@@ -27,7 +27,7 @@ database = {
 }
 
 functions = {
-  api     = { memory_mb = 512, timeout_s = 15, reserved_concurrency = 20, log_retention_days = 7 }
+  api     = { memory_mb = 512, timeout_s = 15, reserved_concurrency = 20, snap_start = true, log_retention_days = 7 }
   report  = { memory_mb = 512, timeout_s = 120, reserved_concurrency = 1, log_retention_days = 7 }
   migrate = { memory_mb = 512, timeout_s = 300, reserved_concurrency = 1, log_retention_days = 7 }
   warmer  = { memory_mb = 128, timeout_s = 30, reserved_concurrency = 1, log_retention_days = 7 }

@@ -3,7 +3,8 @@
 Handlers come from `functions/functions.json` (the build's source of
 truth); names are `<project>-<stage>-<function>`; the environment is the
 one `terraform/main.tf` gives each function, pointed at the local stack:
-`AWS_ENDPOINT_URL` at moto, `AWS_ENDPOINT_URL_LAMBDA` at the gateway's
+`AWS_ENDPOINT_URL` at moto (for SNS and SES), the Parameters and Secrets
+extension's port at local/extension.py's emulator, `AWS_ENDPOINT_URL_LAMBDA` at the gateway's
 local Lambda Invoke API (so the warmer's boto3 client reaches the api
 workers), and the database at SQLite or MariaDB.
 """
@@ -31,6 +32,7 @@ def build_specs(
     moto_endpoint: str,
     lambda_endpoint: str,
     database_env: dict[str, str],
+    extension_env: dict[str, str] | None = None,
 ) -> dict[str, FunctionSpec]:
     """Return one FunctionSpec per function in functions.json, keyed by function name."""
     declared = json.loads((root / "functions" / "functions.json").read_text())["functions"]
@@ -57,6 +59,8 @@ def build_specs(
         }
         if short in DATABASE_FUNCTIONS:
             env |= {
+                # The Parameters and Secrets extension's port and the token it checks.
+                **(extension_env or {}),
                 "SHOP_ALIASES": stage.name,
                 "SHOP_CONFIG_PARAMETER": f"/{project}/{{alias}}/config",
                 "SHOP_CONFIG_TTL_SECONDS": str(stage.config_ttl_seconds),
@@ -86,6 +90,7 @@ def build_specs(
             timeout=float(limits.get("timeout_s", 30)),
             memory_mb=int(limits.get("memory_mb", 512)),
             python_path=(str(root / "functions"), str(root)),
+            snap_start=bool(limits.get("snap_start", False)),
         )
     return specs
 

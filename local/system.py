@@ -8,6 +8,7 @@ uses it through `local.stack`.
 """
 
 import dataclasses
+import os
 import secrets
 import sys
 import time
@@ -18,6 +19,7 @@ from local import cache, contract, functions, httpd, seed, stage, web
 from local.aws import LocalAws
 from local.control import Control
 from local.events import Stage
+from local.extension import ExtensionServer
 from local.gateway import Gateway
 from local.limits import INTEGRATION_TIMEOUT_SECONDS, TokenBucket
 from local.workers import Pool, stderr_sink
@@ -53,7 +55,7 @@ class Options:
 class Stack:
     def __init__(self, options: Options, *, log=stderr_sink):
         self.options, self.log = options, log
-        self.aws = self.gateway = self.api_server = self.web_server = None
+        self.aws = self.extension = self.gateway = self.api_server = self.web_server = None
         self.pools: dict[str, Pool] = {}
         self.notes: list[str] = []
         self.migration: dict = {}
@@ -103,8 +105,16 @@ class Stack:
             app_config=values.app_config,
             db_credentials=credentials,
         )
+        # The Parameters and Secrets extension every function reads config and secret through.
+        self.extension = ExtensionServer(
+            ssm=self.aws.client("ssm"),
+            secrets=self.aws.client("secretsmanager"),
+            token=os.urandom(16).hex(),
+            parameter_ttl=values.config_ttl_seconds,
+        ).start()
         specs = functions.build_specs(
             root=opts.root,
+            extension_env=self.extension.env(),
             project=opts.project,
             stage=values,
             resources=resources,
@@ -229,6 +239,9 @@ class Stack:
         for pool in self.pools.values():
             pool.close()
         self.pools = {}
+        if self.extension is not None:
+            self.extension.stop()
+            self.extension = None
         if self.aws is not None:
             self.aws.stop()
             self.aws = None

@@ -64,7 +64,13 @@ def main(handler_path: str) -> int:
         traceback.print_exc()
         handler, init_error = None, error_document(exc, "Runtime.ImportModuleError")
     send({"ready": True, "init_ms": round((time.perf_counter() - started) * 1000, 1)})
-    for line in sys.stdin:
+    serve(handler, init_error, sys.stdin, send)
+    return 0
+
+
+def serve(handler, init_error: dict | None, lines, send) -> None:
+    """Answer one invocation per JSON line of `lines` through `send`, until they end."""
+    for line in lines:
         request = json.loads(line)
         if init_error is not None:
             send({"error": init_error})
@@ -79,7 +85,6 @@ def main(handler_path: str) -> int:
             send({"result": result})
         except (TypeError, ValueError) as exc:
             send({"error": error_document(exc, "Runtime.MarshalError")})
-    return 0
 
 
 if __name__ == "__main__":

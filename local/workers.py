@@ -33,6 +33,7 @@ class FunctionSpec:
     timeout: float = 30.0  # the function's own timeout, seconds
     memory_mb: int = 512
     python_path: tuple[str, ...] = ()
+    snap_start: bool = False  # new environments are forks of one primed process
 
 
 @dataclass
@@ -60,20 +61,27 @@ def stderr_sink(line: str) -> None:
     sys.stderr.flush()
 
 
+def function_env(spec: FunctionSpec) -> dict[str, str]:
+    """The environment of one of `spec`'s processes: the function's, as Lambda's is.
+
+    Nothing of the caller's AWS, shop or database settings leaks in.
+    """
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "SHOP_")) and k != "DATABASE_URL"
+    }
+    env = {**inherited, **spec.env, "PYTHONUNBUFFERED": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(spec.python_path)
+    return env
+
+
 class Worker:
     """One worker process speaking JSON lines over its stdin/stdout."""
 
     def __init__(self, spec: FunctionSpec, worker_id: str, *, cwd: Path, log: Callable):
         self.id, self.spec, self.invocations, self.init_ms = worker_id, spec, 0, None
-        # Nothing of the caller's AWS, shop or database settings leaks in: the
-        # environment is the function's, as Lambda's is.
-        inherited = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "SHOP_")) and k != "DATABASE_URL"
-        }
-        env = {**inherited, **spec.env, "PYTHONUNBUFFERED": "1"}
-        env["PYTHONPATH"] = os.pathsep.join(spec.python_path)
+        env = function_env(spec)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local.worker", spec.handler],
             stdin=subprocess.PIPE,
@@ -90,7 +98,9 @@ class Worker:
             log(f"[{self.id}] {raw.decode('utf-8', 'replace')}")
 
     def wait_ready(self, deadline: float) -> None:
-        self.init_ms = json.loads(self._read_line(deadline))["init_ms"]
+        ready = json.loads(self._read_line(deadline))
+        self.init_ms = ready["init_ms"]
+        self.restored = ready.get("restored", False)
 
     def call(self, request: dict, deadline: float) -> dict:
         try:
@@ -143,6 +153,7 @@ class Pool:
         self._all: list[Worker] = []
         self._started = 0
         self._closed = False
+        self._template = None  # the primed process SnapStart environments fork from
 
     def invoke(
         self, event: object, *, request_id: str, qualifier: str | None, wait: float | None = None
@@ -200,7 +211,15 @@ class Pool:
                 return self._idle.pop()
             self._started += 1
             short = self.spec.name.rsplit("-", 1)[-1]
-            worker = Worker(self.spec, f"{short}#{self._started}", cwd=self.cwd, log=self.log)
+            worker_id = f"{short}#{self._started}"
+            if self.spec.snap_start:
+                if self._template is None:
+                    from local.restore_pool import Template
+
+                    self._template = Template(self.spec, cwd=self.cwd, log=self.log)
+                worker = self._template.restore(worker_id)
+            else:
+                worker = Worker(self.spec, worker_id, cwd=self.cwd, log=self.log)
             self._all.append(worker)
             return worker
 
@@ -231,6 +250,7 @@ class Pool:
                         "pid": w.process.pid,
                         "invocations": w.invocations,
                         "init_ms": w.init_ms,
+                        "restored": getattr(w, "restored", False),
                         "busy": w not in self._idle,
                     }
                     for w in self._all
@@ -245,6 +265,8 @@ class Pool:
             self._lock.notify_all()
         for worker in workers:
             worker.stop()
+        if self._template is not None:
+            self._template.stop()
 
 
 def _timeout_error(timeout: float, request_id: str) -> dict:

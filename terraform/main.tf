@@ -56,6 +56,16 @@ locals {
     { sid = "SendMailAsSender", actions = ["ses:SendEmail", "ses:SendRawEmail"], resources = [module.notifications.sender_identity_arn] },
   ]
 
+  # Config and secret are read through AWS's Parameters and Secrets
+  # extension (no botocore on the read path); its parameter cache follows the
+  # config TTL so a change still lands within about twice that TTL.
+  parameters_secrets_extension = {
+    region          = var.region
+    port            = 2773
+    parameter_ttl_s = min(var.config_ttl_seconds, 300)
+    secret_ttl_s    = 300
+  }
+
   # The functions that hold database connections and sit in the VPC.
   database_clients = {
     api     = var.functions["api"]
@@ -123,12 +133,13 @@ module "layer" {
 module "api_function" {
   source = "./modules/function"
 
-  name        = "${local.name}-api"
-  description = "Products-and-orders API behind API Gateway (${local.stage})"
-  alias_name  = local.stage
-  settings    = var.functions["api"]
-  package     = local.packages["api"]
-  vpc         = local.vpc_placement
+  name                         = "${local.name}-api"
+  description                  = "Products-and-orders API behind API Gateway (${local.stage})"
+  alias_name                   = local.stage
+  settings                     = var.functions["api"]
+  package                      = local.packages["api"]
+  vpc                          = local.vpc_placement
+  parameters_secrets_extension = local.parameters_secrets_extension
   environment = merge(local.database_client_environment, {
     SHOP_TOPIC_ARN = module.notifications.topic_arn
     # Allowed besides the config's origins: the storefront's domain is only
@@ -141,14 +152,15 @@ module "api_function" {
 module "report_function" {
   source = "./modules/function"
 
-  name              = "${local.name}-report"
-  description       = "Daily order report; retries unsent notifications (${local.stage})"
-  alias_name        = local.stage
-  settings          = var.functions["report"]
-  package           = local.packages["report"]
-  vpc               = local.vpc_placement
-  environment       = merge(local.database_client_environment, { SHOP_TOPIC_ARN = module.notifications.topic_arn })
-  policy_statements = concat(local.database_client_statements, local.notifier_statements)
+  name                         = "${local.name}-report"
+  description                  = "Daily order report; retries unsent notifications (${local.stage})"
+  alias_name                   = local.stage
+  settings                     = var.functions["report"]
+  package                      = local.packages["report"]
+  vpc                          = local.vpc_placement
+  parameters_secrets_extension = local.parameters_secrets_extension
+  environment                  = merge(local.database_client_environment, { SHOP_TOPIC_ARN = module.notifications.topic_arn })
+  policy_statements            = concat(local.database_client_statements, local.notifier_statements)
 
   schedules = {
     daily-report = {
@@ -162,14 +174,15 @@ module "report_function" {
 module "migrate_function" {
   source = "./modules/function"
 
-  name              = "${local.name}-migrate"
-  description       = "Alembic migrations inside the VPC, invoked by deploy (${local.stage})"
-  alias_name        = local.stage
-  settings          = var.functions["migrate"]
-  package           = local.packages["migrate"]
-  vpc               = local.vpc_placement
-  environment       = local.database_client_environment
-  policy_statements = local.database_client_statements
+  name                         = "${local.name}-migrate"
+  description                  = "Alembic migrations inside the VPC, invoked by deploy (${local.stage})"
+  alias_name                   = local.stage
+  settings                     = var.functions["migrate"]
+  package                      = local.packages["migrate"]
+  vpc                          = local.vpc_placement
+  parameters_secrets_extension = local.parameters_secrets_extension
+  environment                  = local.database_client_environment
+  policy_statements            = local.database_client_statements
 }
 
 # Outside the VPC on purpose: it only calls the Lambda API, so it needs no

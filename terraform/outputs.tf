@@ -35,7 +35,7 @@ output "admin_api_key" {
 }
 
 output "functions" {
-  description = "Every function by short name: name, stage alias, its ARN, the version this apply published, its log group and environment (used by deploy, rollback and logs)."
+  description = "Every function by short name: name, stage alias, its ARN, the version this apply published, its log group, environment and extension layer (used by deploy, rollback and logs)."
   value = {
     for key, fn in {
       api     = module.api_function
@@ -49,6 +49,8 @@ output "functions" {
       version     = fn.function_version
       log_group   = fn.log_group_name
       environment = fn.environment
+      # The Parameters and Secrets extension's layer, when attached.
+      extension_layers = fn.extension_layer_arns
     }
   }
 }

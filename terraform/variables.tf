@@ -32,6 +32,19 @@ variable "region" {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
     error_message = "region must look like eu-west-1."
   }
+
+  # Regions where AWS publishes the Parameters and Secrets extension the
+  # functions read config and secret through (modules/function/extension_layers.tf).
+  validation {
+    condition = contains([
+      "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+      "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+      "ca-central-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
+      "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "me-central-1", "me-south-1",
+      "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    ], var.region)
+    error_message = "region must be one where AWS publishes the Parameters and Secrets Lambda Extension (see terraform/modules/function/extension_layers.tf)."
+  }
 }
 
 variable "assume_role" {
@@ -207,8 +220,14 @@ variable "functions" {
     architecture            = optional(string, "x86_64")
     reserved_concurrency    = number
     provisioned_concurrency = optional(number, 0)
+    snap_start              = optional(bool, false)
     log_retention_days      = number
   }))
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : !(f.snap_start && f.provisioned_concurrency > 0)])
+    error_message = "A function cannot have both snap_start and provisioned_concurrency (Lambda refuses the pair): set functions.<name>.snap_start = false or its provisioned_concurrency = 0."
+  }
 
   validation {
     condition     = length(setsubtract(keys(var.functions), ["api", "migrate", "report", "warmer"])) == 0 && length(setsubtract(["api", "migrate", "report", "warmer"], keys(var.functions))) == 0

@@ -129,9 +129,30 @@ def aws():
 
 
 @pytest.fixture
-def lambda_env(aws, mariadb, clean_db):
+def extension(aws):
+    """The Parameters and Secrets extension, emulated on 127.0.0.1 over the mocked AWS.
+
+    Its own cache is off (TTL 0) so that the config loader's TTL is the only
+    one in play; tests of the extension's cache set one themselves.
+    """
+    from local.extension import ExtensionServer
+
+    server = ExtensionServer(
+        ssm=aws.ssm,
+        secrets=aws.session.client("secretsmanager"),
+        token="session-token-of-this-environment",
+        parameter_ttl=0,
+        secret_ttl=0,
+    )
+    with server:
+        yield server
+
+
+@pytest.fixture
+def lambda_env(aws, extension, mariadb, clean_db):
     """The api's environment as Terraform sets it, pointing at the test MariaDB over TLS."""
     return {
+        **extension.env(),
         "SHOP_PROJECT": "shop",
         "SHOP_STAGE": "dev",
         "SHOP_ALIASES": "dev",

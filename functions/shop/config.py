@@ -105,12 +105,27 @@ def _check(config: AppConfig) -> None:
 
 def alias_from_arn(arn: str | None) -> str | None:
     """Return the alias or version qualifier of a function ARN, or None if unqualified."""
+    try:
+        return _ALIASES[arn]
+    except (KeyError, TypeError):
+        pass
     parts = (arn or "").split(":")
-    return parts[7] if len(parts) == 8 else None
+    alias = parts[7] if len(parts) == 8 else None
+    if isinstance(arn, str) and len(_ALIASES) < 64:  # an environment sees one or two ARNs
+        _ALIASES[arn] = alias
+    return alias
+
+
+_ALIASES: dict[str, str | None] = {}
 
 
 class ConfigLoader:
-    """Serves each alias's config from memory, re-reading SSM after `ttl` seconds."""
+    """Serves each alias's config from memory, re-reading SSM after `ttl` seconds.
+
+    `fetch` is the Parameters and Secrets extension's parameter read
+    (shop.extension), which has a cache of its own: a change reaches the
+    function within this TTL plus the extension's (`SSM_PARAMETER_STORE_TTL`).
+    """
 
     def __init__(
         self,
@@ -148,6 +163,10 @@ class ConfigLoader:
                 f"(serves: {', '.join(self._aliases) or 'none'})"
             )
         return alias
+
+    def forget(self) -> None:
+        """Drop every cached config: the next request re-reads it (after a SnapStart restore)."""
+        self._cache.clear()
 
     def get(self, stage: str) -> AppConfig:
         """Return the config of `stage`, from memory while fresh, else from SSM."""

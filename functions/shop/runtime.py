@@ -1,53 +1,145 @@
-"""Everything a container builds once: clients, secret, engine, config loader.
+"""Everything a container builds once: config loader, secret, engine, AWS clients.
 
 This is the one place dependencies are wired. Handlers call `build_runtime`
-on their first real invocation and keep the result for the life of the
-container; tests pass their own session, environment and clock instead of
-patching anything.
+on their first real invocation (or before a SnapStart snapshot) and keep
+the result for the life of the container; tests pass their own extension
+client, session, environment and clock instead of patching anything.
+
+What a read request pays for, in order: config and the database secret
+come from the Parameters and Secrets extension over 127.0.0.1 (shop.
+extension), never boto3; the engine is made on first use, once the secret
+is known. boto3 and botocore are imported only when a write sends an SNS
+event or an SES e-mail (`LazyClient`). Building the runtime calls nothing
+remote, so it may run during init, where the extension does not answer yet.
 """
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from shop.config import ConfigLoader
 from shop.db import Database, DatabaseSettings, build_ssl_context, make_engine
 from shop.errors import ConfigError
+from shop.extension import ExtensionClient
 from shop.notify import Notifier
 
 
-@dataclass
+class LazyClient:
+    """A boto3 client made on its first call: the read path never imports botocore."""
+
+    def __init__(self, service: str, session_factory: Callable[[], object]):
+        self.service = service
+        self._session_factory = session_factory
+        self._client = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = _client(self._session_factory(), self.service)
+        return self._client
+
+    @property
+    def created(self) -> bool:
+        return self._client is not None
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)
+
+
 class Runtime:
-    clients: dict
-    config_loader: ConfigLoader
-    database: Database
-    notifier: Notifier
+    """The container's long-lived objects; the engine is built on first use."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        extension: ExtensionClient,
+        config_loader: ConfigLoader,
+        clients: dict[str, LazyClient],
+        ssl_context=None,
+    ):
+        self.env = env
+        self.extension = extension
+        self.config_loader = config_loader
+        self.clients = clients
+        self.notifier = Notifier(
+            sns=clients["sns"], ses=clients["ses"], topic_arn=env.get("SHOP_TOPIC_ARN")
+        )
+        self.ssl_context = ssl_context
+        self._database: Database | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def database(self) -> Database:
+        """Return the Database, reading the secret and making the engine the first time."""
+        if self._database is None:
+            with self._lock:
+                if self._database is None:
+                    settings = database_settings(self.env, self.read_secret)
+                    engine = make_engine(settings, ssl_context=self.ssl_context)
+                    self._database = Database(engine, ssl_context=self.ssl_context)
+        return self._database
+
+    @database.setter
+    def database(self, database: Database) -> None:
+        self._database = database
+
+    def prime(self) -> None:
+        """Import what the first engine would (the MySQL dialect, PyMySQL) without connecting.
+
+        Run before a SnapStart snapshot or in a provisioned environment's
+        init, where the secret cannot be read yet.
+        """
+        from sqlalchemy.engine import make_url
+
+        if (self.env.get("DATABASE_URL") or "mysql").startswith("mysql"):
+            url = make_url("mysql+pymysql://prime@127.0.0.1:1/prime")
+            make_engine(DatabaseSettings(url=url), ssl_context=self.ssl_context).dispose()
+
+    def read_secret(self, secret_id: str, *, fresh: bool = False) -> str:
+        """Return the SecretString of `secret_id`; `fresh` bypasses the extension's cache."""
+        return self.extension.secret(secret_id, fresh=fresh)
+
+    def forget(self) -> None:
+        """Drop what must be re-read after a SnapStart restore: config, secret, engine.
+
+        With NullPool the engine holds no connection; dropping it drops the
+        password the snapshot would otherwise have carried from before.
+        """
+        with self._lock:
+            self.config_loader.forget()
+            if self._database is not None:
+                self._database.engine.dispose()
+            self._database = None
 
 
 def build_runtime(
     env: Mapping[str, str] | None = None,
     *,
+    extension: ExtensionClient | None = None,
     session=None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Runtime:
-    """Return the container's runtime; raise ConfigError when the environment is incomplete."""
-    env = os.environ if env is None else env
-    if session is None:
-        import boto3
+    """Return the container's runtime; raise ConfigError when the environment is incomplete.
 
-        session = boto3.session.Session()
-    clients = _clients(session)
+    Nothing remote is called here: config is read per request, the secret
+    on the first use of `Runtime.database`.
+    """
+    env = os.environ if env is None else env
+    extension = extension or ExtensionClient.from_env(env)
     project = env.get("SHOP_PROJECT", "shop")
     local_mode = env.get("SHOP_LOCAL_MODE") == "1"
     stage = env.get("SHOP_STAGE")
     aliases = tuple(a for a in env.get("SHOP_ALIASES", stage or "").split(",") if a)
     if not aliases and not local_mode:
         raise ConfigError("SHOP_ALIASES (or SHOP_STAGE) must name the aliases this function serves")
-    ssm = clients["ssm"]
     loader = ConfigLoader(
-        fetch=lambda name: ssm.get_parameter(Name=name)["Parameter"]["Value"],
+        fetch=extension.parameter,
         parameter_template=env.get("SHOP_CONFIG_PARAMETER", f"/{project}/{{alias}}/config"),
         aliases=aliases,
         ttl=float(env.get("SHOP_CONFIG_TTL_SECONDS", "60")),
@@ -55,14 +147,23 @@ def build_runtime(
         site_origins=tuple(o for o in env.get("SHOP_SITE_ORIGIN", "").split(",") if o),
         clock=clock,
     )
-    settings = database_settings(env, clients["secretsmanager"])
-    ssl_context = build_ssl_context(settings.ca_bundle) if settings.ca_bundle else None
-    database = Database(make_engine(settings, ssl_context=ssl_context), ssl_context=ssl_context)
-    notifier = Notifier(sns=clients["sns"], ses=clients["ses"], topic_arn=env.get("SHOP_TOPIC_ARN"))
-    return Runtime(clients, loader, database, notifier)
+    ca_bundle = env.get("SHOP_DB_CA_BUNDLE") or None
+    ssl_context = build_ssl_context(ca_bundle) if ca_bundle else None
+
+    def session_factory():
+        if session is not None:
+            return session
+        import boto3
+
+        return boto3.session.Session()
+
+    clients = {name: LazyClient(name, session_factory) for name in ("sns", "ses")}
+    return Runtime(
+        env, extension=extension, config_loader=loader, clients=clients, ssl_context=ssl_context
+    )
 
 
-def _clients(session) -> dict:
+def _client(session, service: str):
     from botocore.config import Config
 
     # Short timeouts and few retries: a slow AWS API must not hold a request
@@ -70,13 +171,12 @@ def _clients(session) -> dict:
     config = Config(
         connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}
     )
-    return {
-        name: session.client(name, config=config)
-        for name in ("ssm", "secretsmanager", "sns", "ses")
-    }
+    return session.client(service, config=config)
 
 
-def database_settings(env: Mapping[str, str], secrets) -> DatabaseSettings:
+def database_settings(
+    env: Mapping[str, str], read_secret: Callable[[str], str]
+) -> DatabaseSettings:
     """Return where and how to connect: DATABASE_URL locally, else host + secret."""
     from sqlalchemy.engine import URL, make_url
 
@@ -97,9 +197,7 @@ def database_settings(env: Mapping[str, str], secrets) -> DatabaseSettings:
     if missing:
         raise ConfigError(f"database settings missing: {', '.join(missing)} (or set DATABASE_URL)")
     try:
-        secret = json.loads(
-            secrets.get_secret_value(SecretId=env["SHOP_DB_SECRET_ARN"])["SecretString"]
-        )
+        secret = json.loads(read_secret(env["SHOP_DB_SECRET_ARN"]))
         username, password = secret["username"], secret["password"]
     except Exception as exc:
         # Never include the secret's value: only say which secret and why.

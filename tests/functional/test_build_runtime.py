@@ -61,7 +61,25 @@ def lambda_root(artifacts, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def function_env(moto_server, mariadb, mariadb_schema):
+def module_extension(moto_server):
+    """The Parameters and Secrets extension, emulated over the module's moto server."""
+    import boto3
+
+    from local.extension import ExtensionServer
+
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with ExtensionServer(
+        ssm=session.client("ssm", endpoint_url=moto_server),
+        secrets=session.client("secretsmanager", endpoint_url=moto_server),
+        token="token-of-the-built-artifact",
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def function_env(moto_server, module_extension, mariadb, mariadb_schema):
     """The api's environment as Terraform sets it, against moto and the test MariaDB."""
     import boto3
 
@@ -85,8 +103,9 @@ def function_env(moto_server, mariadb, mariadb_schema):
         SecretString=json.dumps({"username": mariadb.user, "password": mariadb.password}),
     )
     topic = session.client("sns", endpoint_url=moto_server).create_topic(Name="shop-dev-orders")
-    return {
+    yield {
         **aws,
+        **module_extension.env(),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_LAMBDA_FUNCTION_VERSION": "7",
         "SHOP_PROJECT": "shop",
@@ -126,6 +145,25 @@ def test_built_api_answers_keepalive_then_health_like_a_deployed_function(
     assert {"shop.handlers.api", "sqlalchemy", "pymysql"} <= set(out["from_package"])
     assert out["elsewhere"] == [], "only the package, the layer and the runtime are imported"
     assert out["without_pyc"] == [], "every imported module has its shipped bytecode"
+
+
+@pytest.mark.mariadb
+def test_read_requests_after_a_cold_start_never_import_boto3_or_botocore(lambda_root, function_env):
+    # GIVEN a fresh interpreter laid out like Lambda, boto3 on the path as the runtime ships it
+    reads = [
+        event("health"),
+        event("list_products"),
+        {**event("get_product"), "path": "/v1/products/999999", "pathParameters": {"id": "999999"}},
+        event("get_order"),
+    ]
+    # WHEN it serves the four read routes, config and secret through the extension
+    out = invoke(lambda_root, function_env, events=reads)
+    # THEN each was answered from the database and neither boto3 nor botocore was imported
+    statuses = [r["result"]["statusCode"] for r in out["results"]]
+    assert statuses == [200, 200, 404, 404], out["results"]
+    assert all(r["sqlalchemy"] for r in out["results"])
+    assert [r["aws_sdk"] for r in out["results"]] == [[], [], [], []]
+    assert not any(m.startswith(("boto3", "botocore")) for m in out["from_package"])
 
 
 @pytest.mark.mariadb

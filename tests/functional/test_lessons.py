@@ -22,29 +22,27 @@ ROOT = Path(__file__).resolve().parents[2]
 # 1. Heavy init outside the handler ------------------------------------------
 
 
-def test_second_invocation_rebuilds_nothing(aws, lambda_env, monkeypatch, context):
+def test_second_invocation_rebuilds_nothing(aws, extension, lambda_env, monkeypatch, context):
     # GIVEN the handler module as Lambda loads it, with the function's environment
     for key, value in lambda_env.items():
         monkeypatch.setenv(key, value)
     from shop.handlers import api as module
 
     monkeypatch.setattr(module, "_api", None)
-    aws_calls = []
     event = load_event("health")
     # WHEN it is invoked twice in the same process
     first = module.handler(event, context)
     built = module._api
     parts = (built.runtime.config_loader, built.runtime.database.engine, built.router)
-    clients = dict(built.runtime.clients)
-    for client in clients.values():
-        client.meta.events.register("before-call", lambda **kw: aws_calls.append(kw["model"].name))
+    reads = extension.requests
     second = module.handler(event, context)
-    # THEN the second call reused every heavy object and made no AWS call at all
+    # THEN the second call reused every heavy object, asked the extension for nothing
+    # and created no AWS client at all
     assert (first["statusCode"], second["statusCode"]) == (200, 200)
     assert module._api is built
     assert (built.runtime.config_loader, built.runtime.database.engine, built.router) == parts
-    assert all(built.runtime.clients[name] is client for name, client in clients.items())
-    assert aws_calls == []
+    assert extension.requests == reads == 2  # the config and the secret, once each
+    assert not any(client.created for client in built.runtime.clients.values())
 
 
 # 2. One database connection per request ----------------------------------------

@@ -6,6 +6,14 @@ from .conftest import FUNCTIONS, Scenario
 
 REBUILT_REPORT = Scenario("qa", build={"salt": {"report": "changed"}})
 
+
+def _snap_start_api(values):
+    values["functions"]["api"]["snap_start"] = True
+    return {"functions": values["functions"]}
+
+
+SNAP_START_QA = Scenario("qa", overrides=_snap_start_api)
+
 DB_ENV = {
     "SHOP_PROJECT",
     "SHOP_STAGE",
@@ -20,10 +28,17 @@ DB_ENV = {
     "SHOP_DB_CONNECT_TIMEOUT",
     "SHOP_DB_READ_TIMEOUT",
 }
+# Set for the Parameters and Secrets extension (its own variables' names).
+EXTENSION_ENV = {
+    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+    "PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED",
+    "SSM_PARAMETER_STORE_TTL",
+    "SECRETS_MANAGER_TTL",
+}
 EXPECTED_ENV = {
-    "api": DB_ENV | {"SHOP_TOPIC_ARN", "SHOP_SITE_ORIGIN"},
-    "report": DB_ENV | {"SHOP_TOPIC_ARN"},
-    "migrate": DB_ENV,
+    "api": DB_ENV | EXTENSION_ENV | {"SHOP_TOPIC_ARN", "SHOP_SITE_ORIGIN"},
+    "report": DB_ENV | EXTENSION_ENV | {"SHOP_TOPIC_ARN"},
+    "migrate": DB_ENV | EXTENSION_ENV,
     "warmer": {
         "SHOP_PROJECT",
         "SHOP_STAGE",
@@ -206,3 +221,33 @@ def test_unchanged_build_changes_no_function(plans):
         assert (old_hash != new_hash) is (name == "report"), name
     for address, layer in before.of_type("aws_lambda_layer_version").items():
         assert after.after(address)["source_code_hash"] == layer["source_code_hash"]
+
+
+def test_database_functions_carry_the_parameters_and_secrets_extension(plan, tfvars, stage):
+    # https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
+    region, outputs = tfvars["region"], plan.output("functions")
+    for name in ("api", "report", "migrate"):
+        arch = tfvars["functions"][name].get("architecture", "x86_64")
+        suffix = "" if arch == "x86_64" else "-Arm64"
+        [extension] = outputs[name]["extension_layers"]
+        assert extension.startswith(f"arn:aws:lambda:{region}:")
+        assert f":layer:AWS-Parameters-and-Secrets-Lambda-Extension{suffix}:" in extension
+        env = outputs[name]["environment"]
+        assert env["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == "2773"
+        ttl = min(tfvars.get("config_ttl_seconds", 60), 300)
+        assert env["SSM_PARAMETER_STORE_TTL"] == str(ttl)
+    assert outputs["warmer"]["extension_layers"] == []
+
+
+def test_snap_start_follows_the_stage_switch(plan, tfvars):
+    for name in FUNCTIONS:
+        wanted = tfvars["functions"][name].get("snap_start", False)
+        snap = function(plan, name).get("snap_start") or []
+        assert snap == ([{"apply_on": "PublishedVersions"}] if wanted else []), name
+
+
+def test_snap_start_on_the_api_publishes_versions_with_snapshots(plans):
+    fn = function(plans[SNAP_START_QA], "api")
+    assert fn["snap_start"] == [{"apply_on": "PublishedVersions"}]
+    assert fn["publish"] is True  # SnapStart applies to published versions only
+    assert function(plans[SNAP_START_QA], "report").get("snap_start") in (None, [])

@@ -61,6 +61,9 @@ OVER_BUDGET = Scenario(
 ARCH_MISMATCH = Scenario(
     "dev", refused=True, overrides=_function_change("api", architecture="arm64")
 )
+SNAP_START_WITH_PROVISIONED = Scenario(
+    "prod", refused=True, overrides=_function_change("api", snap_start=True)
+)
 NO_NAT = Scenario("qa", refused=True, overrides=_replace("network", nat_mode="none"))
 TINY_APP_SUBNETS = Scenario(
     "qa",
@@ -157,6 +160,15 @@ def test_architecture_must_match_the_build(plans):
         plans[ARCH_MISMATCH],
         "shop-dev-api is configured for arm64 but its package in build/manifest.json was built "
         "for x86_64: rebuild for arm64 (`make build ARCH=arm64`)",
+    )
+
+
+def test_snap_start_together_with_provisioned_concurrency_is_refused(plans):
+    # prod's api has provisioned_concurrency = 5; Lambda refuses SnapStart beside it.
+    assert_refused(
+        plans[SNAP_START_WITH_PROVISIONED],
+        "A function cannot have both snap_start and provisioned_concurrency",
+        "functions.<name>.snap_start = false",
     )
 
 

@@ -48,7 +48,11 @@ else:
     out["import_ms"] = (time.perf_counter() - started) * 1000
     for event in spec["events"]:
         result = handler(event, Context())
-        out["results"].append({"result": result, "sqlalchemy": "sqlalchemy" in sys.modules})
+        out["results"].append({
+            "result": result,
+            "sqlalchemy": "sqlalchemy" in sys.modules,
+            "aws_sdk": sorted(m for m in ("boto3", "botocore") if m in sys.modules),
+        })
     out["init_and_first_ms"] = (time.perf_counter() - started) * 1000
 roots = (spec["task"], spec["opt"])
 ours = [m for m in list(sys.modules.values()) if str(getattr(m, "__file__", "")).startswith(roots)]

@@ -1,4 +1,4 @@
-from shop import keepalive
+from shop import handlers as keepalive
 from support.events import load_event, load_json
 
 

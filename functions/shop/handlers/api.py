@@ -1,18 +1,21 @@
 """Entry point of the api function.
 
 Module import is cheap on purpose: a keep-alive ping is answered before
-config, the database or even `import sqlalchemy`. The heavy objects (boto3
-clients, secret, engine, contract and router) are built once, on the first
+config, the database or even `import sqlalchemy`. The heavy objects
+(SQLAlchemy, contract and router, CA bundle) are built once, on the first
 real request — or on a warmer ping that asks to prime the environment, or
-at import when Lambda initialises a provisioned-concurrency environment
-ahead of traffic — and kept for the life of the container.
+at import when Lambda initialises a provisioned-concurrency environment or
+a SnapStart version ahead of traffic — and kept for the life of the
+container. Config and the database secret are read on the first request,
+through the Parameters and Secrets extension (which does not answer during
+init), and the engine is made then; boto3 is imported only by a write that
+notifies (shop.runtime).
 """
 
-import gc
 import json
 import os
 
-from shop import keepalive
+from shop import handlers as keepalive
 
 _api = None
 _cold = True
@@ -20,6 +23,8 @@ _cold = True
 
 def _init():
     global _api
+    import gc
+
     # Init allocates a few hundred thousand objects that live as long as the
     # container (modules, classes, SQLAlchemy's and botocore's tables):
     # collecting them while they are being built is wasted work, and once
@@ -78,5 +83,29 @@ def _init_failed(context) -> dict:
     }
 
 
-if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency":
-    _try_init()
+def _prime() -> None:
+    """Ahead of traffic (provisioned concurrency, SnapStart): build all but the engine."""
+    api = _try_init()
+    if api is not None:
+        import gc
+
+        api.runtime.prime()
+        gc.freeze()
+
+
+def _restore() -> None:
+    """After a SnapStart restore: re-read config and secret, reseed, new container id."""
+    from shop import snapstart
+
+    snapstart.reseed(keepalive)
+    if _api is not None:
+        _api.runtime.forget()
+
+
+_init_type = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE")
+if _init_type == "provisioned-concurrency":
+    _prime()
+elif _init_type == "snap-start":
+    from shop import snapstart
+
+    snapstart.register(prime=_prime, restore=_restore)

@@ -22,7 +22,7 @@ resource "aws_lambda_function" "this" {
   handler          = var.package.handler
   runtime          = var.package.runtime
   architectures    = [var.settings.architecture]
-  layers           = var.package.layer_arns
+  layers           = concat(var.package.layer_arns, local.extension_layer_arns)
   # Every code or configuration change becomes a numbered version, so the
   # alias can be moved back to the previous one.
   publish = true
@@ -32,7 +32,16 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = var.settings.reserved_concurrency
 
   environment {
-    variables = var.environment
+    variables = merge(var.environment, local.extension_environment)
+  }
+
+  # SnapStart snapshots each published version after its init; the runtime
+  # hooks in shop/snapstart.py re-read config and secret after a restore.
+  dynamic "snap_start" {
+    for_each = var.settings.snap_start ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
   }
 
   dynamic "vpc_config" {
@@ -53,6 +62,10 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.this]
 
   lifecycle {
+    precondition {
+      condition     = local.extension == null || local.extension_version != null
+      error_message = "The AWS Parameters and Secrets extension has no ${var.settings.architecture} layer in ${try(local.extension.region, "")} (terraform/modules/function/extension_layers.tf): use x86_64 for ${var.name}, or a region where it is published."
+    }
     precondition {
       condition     = var.package.architecture == var.settings.architecture
       error_message = "${var.name} is configured for ${var.settings.architecture} but its package in build/manifest.json was built for ${var.package.architecture}: rebuild for ${var.settings.architecture} (`make build ARCH=${var.settings.architecture}`), or set functions.<name>.architecture in the stage's tfvars to ${var.package.architecture}."

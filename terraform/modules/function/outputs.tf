@@ -35,5 +35,10 @@ output "role_arn" {
 
 output "environment" {
   description = "Environment variables the function runs with (no secrets: the database password stays in Secrets Manager)."
-  value       = var.environment
+  value       = merge(var.environment, local.extension_environment)
+}
+
+output "extension_layer_arns" {
+  description = "The AWS Parameters and Secrets extension layer attached to the function (empty when none)."
+  value       = local.extension_layer_arns
 }

@@ -31,8 +31,14 @@ variable "settings" {
     architecture            = optional(string, "x86_64")
     reserved_concurrency    = number
     provisioned_concurrency = optional(number, 0)
+    snap_start              = optional(bool, false)
     log_retention_days      = number
   })
+
+  validation {
+    condition     = !(var.settings.snap_start && var.settings.provisioned_concurrency > 0)
+    error_message = "snap_start and provisioned_concurrency cannot both be on for the same function: Lambda refuses the pair. Choose one (snap_start = false, or provisioned_concurrency = 0)."
+  }
 
   validation {
     condition     = var.settings.memory_mb >= 128 && var.settings.memory_mb <= 10240 && var.settings.timeout_s >= 1 && var.settings.timeout_s <= 900
@@ -67,8 +73,29 @@ variable "package" {
   }
 
   validation {
-    condition     = length(var.package.layer_arns) <= 5
-    error_message = "A Lambda function can use at most five layers."
+    condition     = length(var.package.layer_arns) <= 4
+    error_message = "A Lambda function can use at most five layers, and one is kept for the Parameters and Secrets extension."
+  }
+}
+
+variable "parameters_secrets_extension" {
+  description = "Attach the AWS Parameters and Secrets Lambda Extension (the function reads config and secret through it on localhost): the stage's region, the extension's port and its cache TTLs. null attaches nothing."
+  type = object({
+    region          = string
+    port            = optional(number, 2773)
+    parameter_ttl_s = optional(number, 300)
+    secret_ttl_s    = optional(number, 300)
+  })
+  default = null
+
+  validation {
+    condition     = var.parameters_secrets_extension == null || try(var.parameters_secrets_extension.port >= 1 && var.parameters_secrets_extension.port <= 65535, false)
+    error_message = "parameters_secrets_extension.port must be 1-65535."
+  }
+
+  validation {
+    condition     = var.parameters_secrets_extension == null || try(var.parameters_secrets_extension.parameter_ttl_s >= 0 && var.parameters_secrets_extension.parameter_ttl_s <= 300 && var.parameters_secrets_extension.secret_ttl_s >= 0 && var.parameters_secrets_extension.secret_ttl_s <= 300, false)
+    error_message = "The extension's cache TTLs must be 0-300 seconds (its documented range)."
   }
 }
 
