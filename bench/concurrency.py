@@ -1,4 +1,9 @@
-"""50 concurrent workers for 10 s through our NullPool path.
+"""Concurrent workers through our NullPool path: one step, or the curve.
+
+`curve` runs `measure` at 1, 10, 50, 100 and 200 workers against one
+server whose max_connections is 150: below the limit every request gets
+its connection; above it the server refuses some (MySQL error 1040) and
+the api must answer those with a fast 503 and Retry-After, never hang.
 
 The load runs in its own process (bench/workers/concurrency.py, from the
 unpacked artifact); this process samples the server's Threads_connected
@@ -92,9 +97,38 @@ def measure(root, env, server, event, threads=50, seconds=10.0, interval=0.01) -
             "p99": round(percentile(latencies, 99), 2),
             "max": round(max(latencies), 2),
         },
+        "unavailable_by_cause": out.get("unavailable_by_cause", {}),
+        "unavailable_latency_ms": (
+            {
+                "p50": round(percentile(out["unavailable_ms"], 50), 2),
+                "p99": round(percentile(out["unavailable_ms"], 99), 2),
+                "max": round(max(out["unavailable_ms"]), 2),
+            }
+            if out.get("unavailable_ms")
+            else None
+        ),
         "sample_interval_ms": {
             "median": round(sorted(intervals)[len(intervals) // 2] * 1000, 2),
             "max": round(max(intervals) * 1000, 2),
         },
         "samples": [(round(t - start, 4), v) for t, v in samples],
     }
+
+
+STEPS = (1, 10, 50, 100, 200)
+
+
+def curve(root, env, server, event, *, steps=STEPS, seconds=5.0) -> dict:
+    """Run `measure` once per step; return the steps without their raw samples."""
+    figures = []
+    for threads in steps:
+        with server.admin() as conn, conn.cursor() as cur:
+            cur.execute("FLUSH STATUS")
+        step = measure(root, env, server, event, threads=threads, seconds=seconds)
+        step.pop("samples")
+        figures.append(step)
+        log(
+            f"    {threads} workers: {step['requests_per_s']} req/s, "
+            f"p99 {step['latency_ms']['p99']} ms, 503s {step['statuses'].get('503', 0)}"
+        )
+    return {"max_connections": figures[0]["max_connections"], "seconds": seconds, "steps": figures}

@@ -1,12 +1,16 @@
 """`make bench`: every benchmark, in one session on one machine, then the table.
 
-    .venv/bin/python -m bench.run [--only coldstart,keepalive,warm,nullpool,concurrency,gateway]
-                                  [--runs 15] [--quick] [--tree NAME=PATH ...] [--no-docs]
+    .venv/bin/python -m bench.run [--only coldstart,snapstart,keepalive,warm,nullpool,
+                                          concurrency,gateway] [--runs 15] [--quick]
+                                  [--tree NAME=PATH ...] [--no-docs]
 
 Order: build a copy of the tree (cold, then no-op) and package the
 baselines from bench/.venv; start one MariaDB (TLS) and one moto server
 for everybody and seed the catalogue; then the cold starts, warm routing,
-NullPool over TLS and the 50-worker run; last the local gateway. Each
+NullPool over TLS and the concurrency curve (1 to 200 workers against
+max_connections = 150, drawn as an SVG by bench/chart.py in the bench
+venv); last the local gateway. SnapStart is emulated (a fork of a primed
+process) and labelled so. Each
 metric is written to bench/results/<metric>.json with its raw samples;
 the table goes to stdout and into docs/benchmarks.md (bench/report.py).
 Progress goes to stderr. Nothing here asserts a time.
@@ -24,8 +28,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from bench import coldstart, concurrency, gateway, nullpool, package, report, warm
-from bench.measure import ROOT, log, machine, write_result
+from bench import coldstart, concurrency, gateway, nullpool, package, report, snapstart, warm
+from bench.measure import ROOT, log, machine, run_worker, write_result
 from bench.stack import bench_stack
 
 EVENTS = ROOT / "tests" / "events"
@@ -36,7 +40,9 @@ SEEDED, CATEGORY_COUNT, PAGE_SIZE = 60, 30, 10
 # dear, so every variant here verifies against one of that size.
 BUNDLE_CAS = 120
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?", re.S)
-METRICS = ("coldstart", "keepalive", "warm", "nullpool", "concurrency", "gateway")
+METRICS = ("coldstart", "snapstart", "keepalive", "warm", "nullpool", "concurrency", "gateway")
+MAX_CONNECTIONS = 150  # the curve's server: steps above it must get fast 503s
+CHART = ROOT / "docs" / "benchmarks-concurrency.svg"
 
 
 def parse_args(argv=None):
@@ -137,7 +143,7 @@ def main(argv=None) -> int:
         }
         no_pyc = package.without_bytecode(ours, base / "zips")
         variants = [ours, *extra, no_pyc, *baselines.values()]
-        with bench_stack(DATABASE) as (server, env):
+        with bench_stack(DATABASE, max_connections=MAX_CONNECTIONS) as (server, env):
             product_id = seed(server)
             bundle, cas = ca_bundle(server.tls.ca, base / "ca-bundle.pem")
             env = {**env, "SHOP_DB_CA_BUNDLE": str(bundle)}
@@ -157,7 +163,7 @@ def main(argv=None) -> int:
     print(table)
     if not args.no_docs:
         path = report.write_docs(table)
-        log(f"table written to {path.relative_to(ROOT)}")
+        log(f"table written to {path.relative_to(ROOT)}; `make docs` renders the README from it")
     return 0
 
 
@@ -182,10 +188,24 @@ def run_metrics(args, info, variants, roots, env, server, product_id) -> None:
             {
                 "machine": info,
                 "event": "GET /v1/products?category=kitchen&sort=price&page=1&page_size=10",
+                "ours_reads": "extension",
                 "runs": args.runs,
                 "variants": coldstart.summarise(chosen, samples, "ours"),
             },
         )
+    if "coldstart" in args.only:
+        log("the cold path step by step (ours)")
+        write_result("coldstart_steps", {"machine": info, **steps(roots["ours"], env, args.runs)})
+    if "snapstart" in args.only:
+        log(f"SnapStart, emulated: {args.runs} restores")
+        figures = snapstart.measure(
+            roots["ours"],
+            env,
+            event("list_products"),
+            args.runs,
+            coldstart.db_check(CATEGORY_COUNT, PAGE_SIZE),
+        )
+        write_result("snapstart_emulated", {"machine": info, **figures})
     if "keepalive" in args.only:
         log(f"cold start to a keep-alive answer: {args.keepalive_runs} rounds")
         chosen = [*ours_builds, by["stdlib"]]
@@ -221,17 +241,50 @@ def run_metrics(args, info, variants, roots, env, server, product_id) -> None:
         )
         write_result("nullpool_tls", {"machine": info, **figures})
     if "concurrency" in args.only:
-        log("50 concurrent workers through NullPool")
+        log(f"concurrency curve against max_connections = {MAX_CONNECTIONS}")
         item = event(
             "get_product",
             path=f"/v1/products/{product_id}",
             pathParameters={"id": str(product_id)},
         )
-        seconds = 3.0 if args.quick else 10.0
-        with server.admin() as conn, conn.cursor() as cur:
-            cur.execute("FLUSH STATUS")
-        figures = concurrency.measure(roots["ours"], env, server, item, threads=50, seconds=seconds)
+        seconds = 2.0 if args.quick else 5.0
+        figures = concurrency.curve(roots["ours"], env, server, item, seconds=seconds)
         write_result("concurrency", {"machine": info, **figures})
+        draw_chart(args.venv)
+
+
+def steps(root: Path, env: dict, runs: int) -> dict:
+    """Median of each cold-path step over `runs` fresh interpreters (bench/workers/steps.py)."""
+    import statistics
+
+    listing = event("list_products")
+    rounds = []
+    for _ in range(runs):
+        out = run_worker("steps.py", root, {"event": listing}, env)
+        if out["status"] != 200 or out["aws_sdk"]:
+            raise RuntimeError(f"the step-by-step cold path went wrong: {out}")
+        rounds.append(out["steps"])
+    names = [name for name, _ in rounds[0]]
+    medians = {n: round(statistics.median(r[i][1] for r in rounds), 2) for i, n in enumerate(names)}
+    return {"runs": runs, "steps_ms": medians}
+
+
+def draw_chart(venv: Path) -> None:
+    """Draw docs/benchmarks-concurrency.svg with the bench venv's plotting library."""
+    import subprocess
+
+    python = venv / "bin" / "python"
+    source = ROOT / "bench" / "results" / "concurrency.json"
+    done = subprocess.run(
+        [str(python), "-m", "bench.chart", str(source), str(CHART)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/chart.py failed (is {venv} complete?):\n{done.stderr[-2000:]}")
+    log(f"chart written to {CHART.relative_to(ROOT)}")
 
 
 def gateway_load(args) -> dict:

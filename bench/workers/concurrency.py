@@ -48,6 +48,7 @@ def main() -> None:
     if first.get("statusCode") != 200:
         raise SystemExit(f"the first request failed: {first}")
     statuses, latencies, errors = Counter(), [], []
+    unavailable, unavailable_ms = Counter(), []
     lock = threading.Lock()
     open_now, open_peak = [0], [0]
 
@@ -82,12 +83,18 @@ def main() -> None:
     start_gate = threading.Barrier(spec["threads"] + 1)
 
     def worker():
-        mine, seen = [], Counter()
+        mine, seen, causes, refused = [], Counter(), Counter(), []
         start_gate.wait()
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                seen[handler(event, context)["statusCode"]] += 1
+                answer = handler(event, context)
+                seen[answer["statusCode"]] += 1
+                if answer["statusCode"] == 503:
+                    refused.append((time.perf_counter() - started) * 1000)
+                    message = json.loads(answer["body"])["error"]["message"]
+                    retry = "Retry-After" in answer["headers"]
+                    causes[f"{message}{'' if retry else ' (no Retry-After!)'}"] += 1
             except Exception as exc:  # never expected: the handler answers every failure
                 seen["exception"] += 1
                 with lock:
@@ -96,6 +103,8 @@ def main() -> None:
         with lock:
             statuses.update(seen)
             latencies.extend(mine)
+            unavailable.update(causes)
+            unavailable_ms.extend(refused)
 
     threads = [threading.Thread(target=worker) for _ in range(spec["threads"])]
     for thread in threads:
@@ -116,6 +125,8 @@ def main() -> None:
                 "open_connections_after": open_now[0],
                 "errors": errors[:10],
                 "latencies_ms": latencies,
+                "unavailable_by_cause": dict(unavailable),
+                "unavailable_ms": unavailable_ms,
             }
         )
     )
