@@ -45,6 +45,7 @@ class Api:
         self._now = now
         self._new_id = new_id
         self._timer = timer
+        self._ctx: routes.Context | None = None
 
     def handle(self, event: object, context: object, *, cold: bool = False) -> dict:
         """Answer one API Gateway proxy event; never raises."""
@@ -83,21 +84,28 @@ class Api:
             op = self.router.match(request)
             fields["route"] = op.operation_id
             self.router.bind(op, request, max_body_bytes=config.max_body_bytes)
-            log.debug("routed", extra={**fields, "params": request.params})
-            ctx = routes.Context(
-                config=config,
-                db=self.runtime.database,
-                notifier=self.runtime.notifier,
-                now=self._now,
-                new_id=self._new_id,
-            )
-            return self.router.handlers[op.operation_id](request, ctx), cors
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("routed", extra={**fields, "params": request.params})
+            return self.router.handlers[op.operation_id](request, self._context(config)), cors
         except ShopError as exc:
             return self._error_response(exc, request.request_id, config, fields), cors
         except Exception:
             log.exception("unhandled error", extra=fields)
             error = ShopError("internal error; the request id identifies it in the logs")
             return Response(500, error_body(error, request.request_id)), cors
+
+    def _context(self, config) -> routes.Context:
+        """Return the per-request Context, rebuilt only when the config or database changed."""
+        db, ctx = self.runtime.database, self._ctx
+        if ctx is None or ctx.config is not config or ctx.db is not db:
+            ctx = self._ctx = routes.Context(
+                config=config,
+                db=db,
+                notifier=self.runtime.notifier,
+                now=self._now,
+                new_id=self._new_id,
+            )
+        return ctx
 
     def _error_response(self, exc: ShopError, request_id: str, config, fields: dict) -> Response:
         headers = dict(exc.headers)
