@@ -64,16 +64,30 @@ def check_backend() -> None:
         )
 
 
-def check_ca_bundle(tfvars_text: str) -> None:
-    """The database CA bundle the functions are told to use must be in the package."""
-    found = re.search(r'ca_bundle\s*=\s*"(/var/task/[^"]+)"', tfvars_text)
-    if found:
-        packaged = ROOT / "functions" / found.group(1).removeprefix("/var/task/")
+# Terraform's default for database.client.proxy_ca_bundle (terraform/variables.tf).
+DEFAULT_PROXY_CA_BUNDLE = "/var/task/shop/certs/amazon-root-cas.pem"
+
+
+def check_ca_bundle(tfvars_text: str, *, root: Path = ROOT) -> None:
+    """The database CA bundle the functions are told to use must be in the package.
+
+    Directly that is `database.client.ca_bundle` (the RDS CA); with
+    `enable_proxy = true` it is `proxy_ca_bundle` (Amazon's root CAs, which
+    RDS Proxy's certificate chains to).
+    """
+    if re.search(r"\benable_proxy\s*=\s*true\b", tfvars_text):
+        found = re.search(r'\bproxy_ca_bundle\s*=\s*"(/var/task/[^"]+)"', tfvars_text)
+        path = found.group(1) if found else DEFAULT_PROXY_CA_BUNDLE
+    else:
+        found = re.search(r'(?<![\w])ca_bundle\s*=\s*"(/var/task/[^"]+)"', tfvars_text)
+        path = found.group(1) if found else None
+    if path:
+        packaged = root / "functions" / path.removeprefix("/var/task/")
         if not packaged.exists():
             raise DeployError(
-                f"the database CA bundle {found.group(1)} is not in the package "
-                f"({packaged.relative_to(ROOT)} is missing)",
-                hint="download the RDS CA bundle: make rds-ca",
+                f"the database CA bundle {path} is not in the package "
+                f"({packaged.relative_to(root)} is missing)",
+                hint="write the RDS and Amazon root CA bundles: make rds-ca",
             )
 
 

@@ -8,6 +8,7 @@ YES ?=
 VAR_FILE ?=
 RDS_CA_URL := https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
 RDS_CA := functions/shop/certs/rds-global-bundle.pem
+AMAZON_CA := functions/shop/certs/amazon-root-cas.pem
 
 .PHONY: deploy destroy rollback logs rds-ca bootstrap rehearse
 
@@ -29,7 +30,9 @@ rollback: venv ## Move ENV=<stage>'s FN alias (default api, or all) back one ver
 logs: venv ## Print FN's logs of ENV=<stage> from the last SINCE minutes (FOLLOW=1 keeps tailing)
 	@$(PY) -m deploy logs --env "$(ENV)" --fn "$(FN)" --since-minutes "$(SINCE)" $(if $(FOLLOW),--follow)
 
-rds-ca: ## Download the RDS CA bundle the functions verify the database with
+rds-ca: venv ## Download the RDS CA bundle (direct connections) and write Amazon's root CAs (RDS Proxy)
 	@mkdir -p $(dir $(RDS_CA))
+	@$(PY) -m buildlib.trust $(AMAZON_CA)
 	@curl -fsSL --retry 3 -o $(RDS_CA).tmp $(RDS_CA_URL) && mv $(RDS_CA).tmp $(RDS_CA)
 	@echo "==> $(RDS_CA) ($$(grep -c 'BEGIN CERTIFICATE' $(RDS_CA)) certificates); commit it"
+

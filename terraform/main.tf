@@ -41,7 +41,7 @@ locals {
     SHOP_DB_HOST            = module.database.endpoint_address
     SHOP_DB_PORT            = tostring(module.database.port)
     SHOP_DB_NAME            = module.database.db_name
-    SHOP_DB_CA_BUNDLE       = var.database.client.ca_bundle
+    SHOP_DB_CA_BUNDLE       = module.database.client_ca_bundle
     SHOP_DB_CONNECT_TIMEOUT = tostring(var.database.client.connect_timeout_s)
     SHOP_DB_READ_TIMEOUT    = tostring(var.database.client.read_timeout_s)
   }

@@ -153,6 +153,7 @@ variable "database" {
     performance_insights     = optional(bool, false)
     client = object({
       ca_bundle         = string
+      proxy_ca_bundle   = optional(string, "/var/task/shop/certs/amazon-root-cas.pem")
       connect_timeout_s = number
       read_timeout_s    = number
     })

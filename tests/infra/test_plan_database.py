@@ -16,7 +16,8 @@ import shutil
 
 import pytest
 
-from .conftest import TERRAFORM_DIR, Plan, Terraform
+from .conftest import TERRAFORM_DIR, Plan, Scenario, Terraform
+from .test_plan_network import PROXY
 
 PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
 SNAPSHOT_OF_EXISTING = "shop-qa-final-20260101-000000"
@@ -178,3 +179,59 @@ def test_engine_upgrade_creates_the_new_parameter_group_before_deleting_the_old(
     instance = _change(existing_qa, INSTANCE)
     assert instance["actions"] == ["update"]
     assert instance["after_unknown"].get("parameter_group_name") is True
+
+
+# RDS Proxy ---------------------------------------------------------------------
+
+AMAZON_ROOTS_BUNDLE = "/var/task/shop/certs/amazon-root-cas.pem"
+
+
+def _tiny_proxy_pool(values):
+    database = {**values["database"], "enable_proxy": True}
+    database.update(max_connections=10, connection_headroom=9)
+    return {"database": database}
+
+
+TINY_PROXY_POOL = Scenario("qa", refused=True, overrides=_tiny_proxy_pool)
+
+
+def _environment(plan, function: str) -> dict:
+    """The function's environment as the root output shows it (known values only)."""
+    return plan.output("functions")[function]["environment"]
+
+
+def test_direct_functions_trust_the_rds_bundle(plan, tfvars):
+    for function in ("api", "report", "migrate"):
+        env = _environment(plan, function)
+        assert env["SHOP_DB_CA_BUNDLE"] == tfvars["database"]["client"]["ca_bundle"]
+        assert env["SHOP_DB_CA_BUNDLE"] != AMAZON_ROOTS_BUNDLE
+
+
+def test_behind_the_proxy_functions_trust_amazon_roots_and_the_pool_keeps_the_headroom(plans):
+    """RDS Proxy presents an ACM certificate (Amazon Root CA 1-4, Starfield),
+    not one of the RDS CA
+    (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.howitworks.html#rds-proxy-security.tls);
+    its pool is a percentage of the instance's max_connections, its own
+    monitoring connections included
+    (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connections.html)."""
+    plan = plans[PROXY]
+    database = plan.variable("database")
+    for function in ("api", "report", "migrate"):
+        assert _environment(plan, function)["SHOP_DB_CA_BUNDLE"] == AMAZON_ROOTS_BUNDLE
+    (group,) = plan.of_type("aws_db_proxy_default_target_group").values()
+    pool = group["connection_pool_config"][0]
+    maximum, headroom = database["max_connections"], database["connection_headroom"]
+    assert maximum * pool["max_connections_percent"] // 100 + headroom <= maximum
+    assert pool["max_idle_connections_percent"] <= pool["max_connections_percent"]
+    # A function stops waiting after its connect timeout; so does the proxy.
+    assert pool["connection_borrow_timeout"] == database["client"]["connect_timeout_s"]
+    budget = plan.output("database_connection_budget")
+    assert budget["through_proxy"] is True
+    assert budget["needed"] == maximum * pool["max_connections_percent"] // 100 + headroom
+    assert budget["needed"] <= budget["max_connections"] == maximum
+
+
+def test_a_proxy_pool_too_small_for_the_functions_is_refused(plans):
+    outcome = plans[TINY_PROXY_POOL]
+    assert outcome.returncode != 0
+    assert "RDS Proxy budget: a pool of 10% of max_connections 10 is 1 connections" in outcome.text

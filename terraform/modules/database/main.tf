@@ -3,7 +3,15 @@ locals {
   family          = "mysql${join(".", slice(split(".", var.database.engine_version), 0, 2))}"
   connection_need = sum(concat([var.database.connection_headroom], values(var.client_concurrency)))
   connection_list = join(" + ", [for name, c in var.client_concurrency : "${name}=${c}"])
-  log_exports     = ["error", "slowquery"]
+
+  # RDS Proxy opens at most max_connections_percent of the instance's
+  # max_connections, its own monitoring connections included
+  # (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connections.html):
+  # what is left is the headroom. The functions then hold proxy connections,
+  # and a request that finds the pool full waits for a borrowed connection.
+  proxy_pool_percent = floor(100 * (var.database.max_connections - var.database.connection_headroom) / var.database.max_connections)
+  proxy_pool         = floor(var.database.max_connections * local.proxy_pool_percent / 100)
+  log_exports        = ["error", "slowquery"]
 
   # Snapshot identifiers are unique in the account and region, so one fixed
   # name lets only the first destroy succeed. The instance's creation time
@@ -52,6 +60,14 @@ resource "aws_db_parameter_group" "this" {
     precondition {
       condition     = var.database.enable_proxy || local.connection_need <= var.database.max_connections
       error_message = "Connection budget exceeded: reserved concurrency ${local.connection_list} plus headroom ${var.database.connection_headroom} is ${local.connection_need} connections, but database.max_connections is ${var.database.max_connections}. Lower functions.<name>.reserved_concurrency, raise database.max_connections (if the instance class has the memory for it), or set database.enable_proxy = true."
+    }
+
+    # Behind the proxy its pool takes the place of the functions' concurrency;
+    # it must hold at least one connection per DB function, or one of them
+    # could wait behind the others for every request.
+    precondition {
+      condition     = !var.database.enable_proxy || (local.proxy_pool + var.database.connection_headroom <= var.database.max_connections && local.proxy_pool >= length(var.client_concurrency))
+      error_message = "RDS Proxy budget: a pool of ${local.proxy_pool_percent}% of max_connections ${var.database.max_connections} is ${local.proxy_pool} connections, plus headroom ${var.database.connection_headroom}; it must fit max_connections and hold at least one connection for each of the ${length(var.client_concurrency)} database functions. Raise database.max_connections or lower connection_headroom."
     }
   }
 }
@@ -208,7 +224,16 @@ resource "aws_db_proxy_default_target_group" "this" {
 
   connection_pool_config {
     # Keeps the connection headroom free for operators and migrations.
-    max_connections_percent = floor(100 * (var.database.max_connections - var.database.connection_headroom) / var.database.max_connections)
+    max_connections_percent = local.proxy_pool_percent
+    # Must not exceed max_connections_percent (RDS refuses the target group
+    # otherwise); half the pool stays open between bursts, as AWS's default
+    # does for a 100% pool.
+    max_idle_connections_percent = floor(local.proxy_pool_percent / 2)
+    # A function gives up after its connect timeout (the lock-wait SET at
+    # connect is the first statement, so the wait for a pooled connection
+    # happens within it); the proxy stops waiting then too, instead of its
+    # default 120 s for a client that is gone.
+    connection_borrow_timeout = var.database.client.connect_timeout_s
   }
 }
 

@@ -3,6 +3,11 @@ output "endpoint_address" {
   value       = var.database.enable_proxy ? aws_db_proxy.this[0].endpoint : aws_db_instance.this.address
 }
 
+output "client_ca_bundle" {
+  description = "CA bundle the functions verify the endpoint with: RDS Proxy presents certificates of Amazon's public roots (ACM), the instance one of the RDS CA."
+  value       = var.database.enable_proxy ? var.database.client.proxy_ca_bundle : var.database.client.ca_bundle
+}
+
 output "port" {
   description = "MySQL port."
   value       = local.port
@@ -29,9 +34,10 @@ output "security_group_id" {
 }
 
 output "connection_budget" {
-  description = "Connections the functions may open (reserved concurrency) plus headroom, against max_connections."
+  description = "Connections the database may see, against max_connections: the functions' reserved concurrency plus headroom, or behind RDS Proxy its pool (max_connections_percent of max_connections) plus headroom."
   value = {
-    needed          = local.connection_need
+    needed          = var.database.enable_proxy ? local.proxy_pool + var.database.connection_headroom : local.connection_need
     max_connections = var.database.max_connections
+    through_proxy   = var.database.enable_proxy
   }
 }

@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "database" {
-  description = "Instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions, not here."
+  description = "Instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions; here only its CA bundles (which one the functions trust) and connect timeout (the proxy's borrow timeout)."
   type = object({
     instance_class           = string
     engine_version           = optional(string, "8.0")
@@ -30,6 +30,7 @@ variable "database" {
     performance_insights     = optional(bool, false)
     client = object({
       ca_bundle         = string
+      proxy_ca_bundle   = optional(string, "/var/task/shop/certs/amazon-root-cas.pem")
       connect_timeout_s = number
       read_timeout_s    = number
     })
@@ -53,6 +54,11 @@ variable "database" {
   validation {
     condition     = var.database.max_connections >= 10 && var.database.connection_headroom >= 1
     error_message = "database.max_connections must be at least 10 and connection_headroom at least 1."
+  }
+
+  validation {
+    condition     = startswith(var.database.client.ca_bundle, "/") && startswith(var.database.client.proxy_ca_bundle, "/")
+    error_message = "database.client.ca_bundle and proxy_ca_bundle must be absolute paths inside the package (/var/task/...)."
   }
 }
 
