@@ -90,6 +90,33 @@ def bench_targets() -> str:
     return "\n" + "\n".join(lines) + "\n"
 
 
+@renders("cold-path-steps")
+def cold_path_steps() -> str:
+    """The first DB-backed request's cold path, step by step (bench/workers/steps.py)."""
+    report = _bench()
+    data = report.load("coldstart_steps")
+    if data is None:
+        raise FigureError("bench/results/coldstart_steps.json is missing: run `make bench`")
+    cold = report.load("coldstart_db")
+    machine = data["machine"]
+    lines = [
+        f"`make bench`, {machine['date']}, {machine['cores']} cores, medians of "
+        f"{data['runs']} fresh interpreters of the built api (wall clock):",
+        "",
+        "| step | ms |",
+        "|---|---|",
+        *(f"| {name} | {value:.1f} |" for name, value in data["steps_ms"].items()),
+        f"| sum | {sum(data['steps_ms'].values()):.1f} |",
+    ]
+    if cold:
+        ours = cold["variants"]["ours"]
+        lines.append(
+            f"| the same cold start measured whole: import + first answer (its CPU time) "
+            f"| {ours['first_response_ms']['median']:.1f} ({ours['cpu_ms']['median']:.1f} CPU) |"
+        )
+    return "\n" + "\n".join(lines) + "\n"
+
+
 def _sizes() -> dict:
     data = _bench().load("artifact_size_build")
     if data is None:
