@@ -25,18 +25,29 @@ def draw(result: dict) -> bytes:
         ),
         x_title="concurrent workers",
         y_title="requests per second",
-        secondary_range=(0, max(s["latency_ms"]["p99"] for s in steps) * 1.1),
+        secondary_range=(0, _ceil(max(s["latency_ms"]["p99"] for s in steps) * 1.1)),
         legend_at_bottom=True,
         width=800,
         height=420,
         disable_xml_declaration=False,
         js=[],  # a static image: no tooltip script fetched from anywhere
+        value_formatter=lambda value: f"{value:.0f}",
     )
     chart.x_labels = labels
     chart.add("200 OK per second", [_rate(s, "200") for s in steps])
     chart.add("503 (Retry-After) per second", [_rate(s, "503") for s in steps])
-    chart.add("p99 latency, ms", [s["latency_ms"]["p99"] for s in steps], secondary=True)
+    chart.add(
+        "p99 latency, ms (right axis)",
+        [round(s["latency_ms"]["p99"]) for s in steps],
+        secondary=True,
+    )
     return chart.render()
+
+
+def _ceil(value: float) -> int:
+    """`value` rounded up to a round number, so the right axis reads 0, 500, 1000..."""
+    step = 500 if value > 1000 else 100
+    return int(-(-value // step) * step)
 
 
 def _rate(step: dict, status: str) -> float:

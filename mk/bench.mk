@@ -9,7 +9,7 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-venv bench-report bench-artifact
 
-bench: venv $(BENCH_STAMP) ## Every benchmark against the baselines (~5 min): bench/results/*.json + docs/benchmarks.md
+bench: venv $(BENCH_STAMP) ## Every benchmark against the baselines (~15 min on a busy 2-core machine): bench/results/*.json + docs/benchmarks.md
 	@$(PY) -m bench.run $(BENCH_ARGS)
 
 bench-venv: $(BENCH_STAMP) ## Create bench/.venv (Powertools, Chalice, FastAPI, Mangum...) from bench/requirements.txt
