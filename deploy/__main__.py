@@ -226,6 +226,9 @@ def main(argv=None) -> int:
     rehearse.add_argument(
         "--no-build", action="store_true", help="use build/manifest.json as it is (no build.py)"
     )
+    rehearse.add_argument(
+        "--skip-rerun", action="store_true", help="leave out the unchanged/changed re-runs"
+    )
     sub.add_parser(
         "bootstrap", help="state bucket, API Gateway logging role, CI roles (once per account)"
     ).add_argument("--var-file", default="", help="default: terraform/bootstrap/account.tfvars")

@@ -385,9 +385,21 @@ def check_new_version(aws: Aws, want: Expectations, before: dict, changed: str) 
     return facts.done()
 
 
-def check_destroyed(aws: Aws, want: Expectations) -> list[dict]:
-    """After destroy: none of the stage's functions, VPC, database or API is left in moto."""
+def check_destroyed(aws: Aws, want: Expectations, *, destroys: int = 1) -> list[dict]:
+    """After destroy: none of the stage's functions, VPC, database or API is left in moto.
+
+    A stage that keeps a final snapshot has one per destroy so far, each under
+    its own name (a second destroy must not meet the first one's name).
+    """
     facts = Facts()
+    if not want.variables["database"]["skip_final_snapshot"]:
+        snapshots = aws.rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+        names = sorted(
+            s["DBSnapshotIdentifier"]
+            for s in snapshots
+            if s["DBSnapshotIdentifier"].startswith(f"{want.name}-final")
+        )
+        facts.equal("final snapshots, one per destroy", len(set(names)), destroys)
     functions = [f["FunctionName"] for f in aws.awslambda.list_functions()["Functions"]]
     facts.equal("functions left", [f for f in functions if f.startswith(want.name)], [])
     vpcs = aws.ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [want.name]}])["Vpcs"]

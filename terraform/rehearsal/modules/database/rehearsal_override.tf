@@ -2,6 +2,13 @@
 # the new instance and wait for it twice (about 80 s); the default is kept.
 resource "aws_db_instance" "this" {
   ca_cert_identifier = null
+
+  # moto does not return performance_insights_enabled (prod turns it on), so
+  # every plan would update the instance. The module's own ignore_changes is
+  # repeated: an override replaces the whole list.
+  lifecycle {
+    ignore_changes = [final_snapshot_identifier, performance_insights_enabled]
+  }
 }
 
 # moto does not return the parameters of a parameter group, so they would
