@@ -165,6 +165,8 @@ def test_what_is_and_is_not_unavailability():
     assert reason(no_args) is None
     text_code = OperationalError("x", {}, Exception("1040"))
     assert reason(text_code) is None
+    without_driver_error = OperationalError("UPDATE t -- database is locked", {}, None)
+    assert reason(without_driver_error) == "the database is busy"
 
 
 def test_a_connect_failure_that_is_not_a_known_code_still_is_a_503():

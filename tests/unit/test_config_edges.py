@@ -120,6 +120,24 @@ def test_a_value_out_of_range_is_refused_saying_what_is_allowed(document, messag
 
 
 @pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"page_size_max": 101}, "config keys need 1 <= page_size_default <= page_size_max <= 100"),
+        ({"max_body_bytes": 0}, "config key max_body_bytes must be between 1 and 10485760"),
+        (
+            {"cors_allowed_origins": ["*", "https://a.example.com/"]},
+            "config key cors_allowed_origins has 'https://a.example.com/'; "
+            "origins look like https://shop.example.com (no path, no trailing slash)",
+        ),
+    ],
+)
+def test_the_whole_message_an_operator_reads(document, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config("dev", json.dumps(document))
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
     "document",
     [
         {"page_size_default": 1, "page_size_max": 1},
