@@ -205,6 +205,11 @@ variable "database" {
   }
 
   validation {
+    condition     = startswith(var.database.client.ca_bundle, "/") && startswith(var.database.client.proxy_ca_bundle, "/")
+    error_message = "database.client.ca_bundle and proxy_ca_bundle must be absolute paths inside the package (/var/task/...)."
+  }
+
+  validation {
     condition = alltrue([
       for name in ["api", "report", "migrate"] :
       var.database.client.connect_timeout_s + var.database.client.read_timeout_s < var.functions[name].timeout_s

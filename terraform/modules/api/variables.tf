@@ -1,31 +1,19 @@
+# Values from envs/<stage>.tfvars arrive validated by the root
+# (terraform/variables.tf); only what the root derives is checked here.
+
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
-    error_message = "name must be lowercase letters, digits and dashes."
-  }
 }
 
 variable "stage" {
   description = "API Gateway stage name, the stage of the workspace."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.stage))
-    error_message = "stage must be lowercase letters and digits."
-  }
 }
 
 variable "region" {
   description = "Region, filled into the contract's Lambda integration URIs."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must look like eu-west-1."
-  }
 }
 
 variable "contract_path" {
@@ -89,14 +77,4 @@ variable "settings" {
       max_age_seconds = optional(number, 600)
     }), {})
   })
-
-  validation {
-    condition     = contains(["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"], var.settings.cache.size_gb)
-    error_message = "settings.cache.size_gb must be an API Gateway cache size."
-  }
-
-  validation {
-    condition     = contains(["OFF", "ERROR", "INFO"], var.settings.logging_level)
-    error_message = "settings.logging_level must be OFF, ERROR or INFO."
-  }
 }

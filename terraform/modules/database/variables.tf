@@ -1,11 +1,9 @@
+# Values from envs/<stage>.tfvars arrive validated by the root
+# (terraform/variables.tf); only what the root derives is checked here.
+
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
-    error_message = "name must be lowercase letters, digits and dashes."
-  }
 }
 
 variable "database" {
@@ -35,31 +33,6 @@ variable "database" {
       read_timeout_s    = number
     })
   })
-
-  validation {
-    condition     = can(regex("^8\\.0(\\.[0-9]+)?$", var.database.engine_version))
-    error_message = "database.engine_version must be MySQL 8.0."
-  }
-
-  validation {
-    condition     = var.database.backup_retention_days >= 1 && var.database.backup_retention_days <= 35
-    error_message = "database.backup_retention_days must be 1-35."
-  }
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.database.log_retention_days)
-    error_message = "database.log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
-  }
-
-  validation {
-    condition     = var.database.max_connections >= 10 && var.database.connection_headroom >= 1
-    error_message = "database.max_connections must be at least 10 and connection_headroom at least 1."
-  }
-
-  validation {
-    condition     = startswith(var.database.client.ca_bundle, "/") && startswith(var.database.client.proxy_ca_bundle, "/")
-    error_message = "database.client.ca_bundle and proxy_ca_bundle must be absolute paths inside the package (/var/task/...)."
-  }
 }
 
 variable "vpc_id" {

@@ -1,11 +1,9 @@
+# Values from envs/<stage>.tfvars arrive validated by the root
+# (terraform/variables.tf); only what the root derives is checked here.
+
 variable "name" {
   description = "Function name (<project>-<stage>-<function>)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
-    error_message = "name must be 1-64 letters, digits, dashes or underscores."
-  }
 }
 
 variable "description" {
@@ -16,11 +14,6 @@ variable "description" {
 variable "alias_name" {
   description = "Alias that callers invoke; named after the stage and moved to every new version."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,127}$", var.alias_name))
-    error_message = "alias_name must be lowercase letters, digits and dashes (it is a stage name)."
-  }
 }
 
 variable "settings" {
@@ -34,26 +27,6 @@ variable "settings" {
     snap_start              = optional(bool, false)
     log_retention_days      = number
   })
-
-  validation {
-    condition     = !(var.settings.snap_start && var.settings.provisioned_concurrency > 0)
-    error_message = "snap_start and provisioned_concurrency cannot both be on for the same function: Lambda refuses the pair. Choose one (snap_start = false, or provisioned_concurrency = 0)."
-  }
-
-  validation {
-    condition     = var.settings.memory_mb >= 128 && var.settings.memory_mb <= 10240 && var.settings.timeout_s >= 1 && var.settings.timeout_s <= 900
-    error_message = "memory_mb must be 128-10240 and timeout_s 1-900."
-  }
-
-  validation {
-    condition     = contains(["x86_64", "arm64"], var.settings.architecture)
-    error_message = "architecture must be x86_64 or arm64."
-  }
-
-  validation {
-    condition     = var.settings.reserved_concurrency >= 1 && var.settings.provisioned_concurrency >= 0 && var.settings.provisioned_concurrency <= var.settings.reserved_concurrency
-    error_message = "reserved_concurrency must be >= 1 and provisioned_concurrency 0..reserved_concurrency."
-  }
 }
 
 variable "package" {

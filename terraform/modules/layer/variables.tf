@@ -1,11 +1,9 @@
+# Values from envs/<stage>.tfvars arrive validated by the root
+# (terraform/variables.tf); only what the root derives is checked here.
+
 variable "name" {
   description = "Layer name (<project>-<stage>-<layer>)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
-    error_message = "name must be 1-64 letters, digits, dashes or underscores."
-  }
 }
 
 variable "package" {

@@ -1,11 +1,9 @@
+# Values from envs/<stage>.tfvars arrive validated by the root
+# (terraform/variables.tf); only what the root derives is checked here.
+
 variable "name" {
   description = "Name prefix of every alarm (<project>-<stage>)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
-    error_message = "name must be lowercase letters, digits and dashes."
-  }
 }
 
 variable "alarm_topic_arn" {
@@ -25,11 +23,6 @@ variable "thresholds" {
     period_seconds         = optional(number, 300)
     evaluation_periods     = optional(number, 1)
   })
-
-  validation {
-    condition     = var.thresholds.duration_alarm_ratio > 0 && var.thresholds.duration_alarm_ratio < 1 && var.thresholds.rds_connections_ratio > 0 && var.thresholds.rds_connections_ratio <= 1
-    error_message = "duration_alarm_ratio must be in (0, 1) and rds_connections_ratio in (0, 1]."
-  }
 }
 
 variable "api" {

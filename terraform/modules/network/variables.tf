@@ -1,21 +1,14 @@
+# Values from envs/<stage>.tfvars arrive validated by the root
+# (terraform/variables.tf); only what the root derives is checked here.
+
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
-    error_message = "name must be lowercase letters, digits and dashes."
-  }
 }
 
 variable "region" {
   description = "Region of the VPC, used to name endpoint services."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must look like eu-west-1."
-  }
 }
 
 variable "network" {
@@ -32,26 +25,6 @@ variable "network" {
     interface_endpoints     = optional(set(string), [])
     flow_log_retention_days = optional(number, 30)
   })
-
-  validation {
-    condition     = can(cidrnetmask(var.network.cidr_block))
-    error_message = "network.cidr_block must be an IPv4 CIDR."
-  }
-
-  validation {
-    condition     = length(var.network.availability_zones) >= 2 && length(distinct(var.network.availability_zones)) == length(var.network.availability_zones)
-    error_message = "network.availability_zones must name at least two distinct zones."
-  }
-
-  validation {
-    condition     = contains(["single", "per_az", "none"], var.network.nat_mode)
-    error_message = "network.nat_mode must be single, per_az or none."
-  }
-
-  validation {
-    condition     = alltrue([for bits in values(var.network.subnet_newbits) : bits >= 1 && bits <= 12])
-    error_message = "network.subnet_newbits values must be between 1 and 12."
-  }
 }
 
 variable "app_subnets_need_internet" {
