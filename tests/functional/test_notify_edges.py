@@ -253,3 +253,68 @@ def test_a_failed_send_is_logged_for_the_operator_with_what_and_why(db, caplog):
     assert record.getMessage() == "notification not sent; will retry"
     assert (record.notification_id, record.kind) == (event_id, "order_event")
     assert record.reason == ("order_event not sent: " + "y" * 400)[:300]
+
+
+class RacingSns(Sns):
+    """Publishes, and meanwhile lets another sender claim the next row (`race_for`)."""
+
+    def __init__(self, database, race_for: int, moment):
+        super().__init__()
+        self.database, self.race_for, self.moment, self.seen = database, race_for, moment, []
+
+    def publish(self, **kwargs):
+        super().publish(**kwargs)
+        with self.database.connect() as other, other.begin():
+            if not self.seen:
+                self.seen = other.execute(select(notifications).order_by(notifications.c.id)).all()
+            other.execute(
+                update(notifications)
+                .where(notifications.c.id == self.race_for)
+                .values(status="sending", updated_at=self.moment)
+            )
+
+
+def test_a_row_another_sender_claimed_is_skipped_and_the_rest_still_go(db):
+    clock = Clock(T0 + timedelta(minutes=1))
+    with db.connect() as conn:
+        enqueue(conn, "o-1")
+        enqueue(conn, "o-2")
+        ids = [r.id for r in rows(conn)]
+        sns = RacingSns(db, race_for=ids[1], moment=clock.moment)
+        notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
+        assert notify.dispatch(conn, notifier, now=clock) == {"sent": 3, "failed": 0}
+        assert [r.status for r in rows(conn)] == ["sent", "sending", "sent", "sent"]
+    # while the first event was being sent, its row said so, as of now, attempt 1
+    first = sns.seen[0]
+    assert (first.status, first.updated_at, first.attempts) == ("sending", clock.moment, 1)
+
+
+def test_every_failure_is_counted(db):
+    down = notify.Notifier(
+        sns=Sns(RuntimeError("no topic")), ses=Ses(RuntimeError("no sender")), topic_arn="arn:t"
+    )
+    with db.connect() as conn:
+        enqueue(conn)
+        assert notify.dispatch(conn, down, now=Clock()) == {"sent": 0, "failed": 2}
+        assert [r.last_error for r in rows(conn)] == [
+            "order_event not sent: no topic",
+            "order_email not sent: no sender",
+        ]
+
+
+def test_a_sent_row_is_never_sent_again_however_old(db):
+    notifier = notify.Notifier(sns=Sns(), ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn)
+        notify.dispatch(conn, notifier, now=Clock())
+        later = Clock(T0 + notify.STALE_AFTER * 10)
+        assert notify.dispatch(conn, notifier, now=later) == {"sent": 0, "failed": 0}
+
+
+def test_a_dispatch_sends_at_most_a_hundred_by_default(db):
+    notifier = notify.Notifier(sns=Sns(), ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        for n in range(51):
+            enqueue(conn, f"o-{n}")
+        assert notify.dispatch(conn, notifier, now=Clock()) == {"sent": 100, "failed": 0}
+        assert notify.counts_by_status(conn) == {"sent": 100, "pending": 2}
