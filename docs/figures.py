@@ -296,14 +296,14 @@ def mutation_scores() -> str:
         f"`make mutate`, {data['date']}, mutmut {data['mutmut']}: "
         f"{data['killed']} of {data['total']} mutants killed ({data['score']:.1%}).",
         "",
-        "| file | mutants | killed | survived | score | target |",
-        "|---|---|---|---|---|---|",
+        "| file | mutants | killed | survived | score | target | equivalent, left out |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, f in data["files"].items():
         verdict = "met" if f["score"] >= data["target"] else "**missed**"
         lines.append(
             f"| `{name}` | {f['total']} | {f['killed']} | {f['survived']} | "
-            f"{f['score']:.1%} | ≥ {data['target']:.0%}: {verdict} |"
+            f"{f['score']:.1%} | ≥ {data['target']:.0%}: {verdict} | {f['equivalent']} |"
         )
     return "\n" + "\n".join(lines) + "\n"
 
