@@ -278,7 +278,7 @@ variable "config_ttl_seconds" {
 }
 
 variable "schedules" {
-  description = "EventBridge schedules: the warmer's rate (disabled where provisioned concurrency or idleness make it pointless) and the daily report."
+  description = "EventBridge schedules: the warmer's rate (disabled where provisioned concurrency or idleness make it pointless), the daily report, and the outbox relay's rate."
   type = object({
     warmer = object({
       enabled      = bool
@@ -288,11 +288,20 @@ variable "schedules" {
       enabled             = bool
       schedule_expression = string
     })
+    relay = optional(object({
+      enabled      = bool
+      rate_minutes = number
+    }), { enabled = true, rate_minutes = 2 })
   })
 
   validation {
     condition     = var.schedules.warmer.rate_minutes >= 1 && var.schedules.warmer.rate_minutes <= 60
     error_message = "schedules.warmer.rate_minutes must be 1-60 (environments idle longer than that are reclaimed anyway)."
+  }
+
+  validation {
+    condition     = var.schedules.relay.rate_minutes >= 1 && var.schedules.relay.rate_minutes <= 15
+    error_message = "schedules.relay.rate_minutes must be 1-15: unsent order e-mails wait that long at most between tries."
   }
 
   validation {
@@ -411,7 +420,16 @@ variable "monitoring" {
     rds_free_storage_gb    = number
     period_seconds         = optional(number, 300)
     evaluation_periods     = optional(number, 1)
+    # Application metrics (EMF, namespace Shop): the oldest unsent notification's
+    # age and the share of requests answered 503.
+    outbox_backlog_age_s     = optional(number, 900)
+    unavailable_rate_percent = optional(number, 5)
   })
+
+  validation {
+    condition     = var.monitoring.outbox_backlog_age_s >= 60 && var.monitoring.unavailable_rate_percent > 0 && var.monitoring.unavailable_rate_percent <= 100
+    error_message = "monitoring.outbox_backlog_age_s must be at least 60 (the relay runs every 1-15 minutes) and unavailable_rate_percent in (0, 100]."
+  }
 
   validation {
     condition     = var.monitoring.api_5xx_threshold >= 1 && var.monitoring.lambda_error_threshold >= 1 && var.monitoring.rds_free_storage_gb >= 1

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import text
 
-from shop import notify, orders, products
+from shop import metrics, notify, orders, products
 from shop.config import AppConfig
 from shop.db import Database
 from shop.errors import ValidationFailed
@@ -40,6 +40,9 @@ class Context:
     notifier: notify.Notifier
     now: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = new_order_id
+    send_budget: notify.SendBudget | None = None
+    # Seconds this invocation may still spend, the response excepted (None: unbounded).
+    remaining_s: Callable[[], float | None] = lambda: None
 
 
 def get_health(req: Request, ctx: Context) -> Response:
@@ -151,21 +154,38 @@ def create_order(req: Request, ctx: Context) -> Response:
             outbox=outbox,
         )
         if created:
-            _send_after_commit(conn, ctx, order["id"])
+            metrics.put("OrdersPlaced", 1)
+            metrics.put("OrderValue", float(order["total"]))
+            _send_after_commit(conn, ctx, order["id"], len(outbox))
     if not created:
         return Response(200, order, {"Idempotent-Replay": "true"})
     return Response(201, order, {"Location": f"/v1/orders/{order['id']}"})
 
 
-def _send_after_commit(conn, ctx: Context, order_id: str) -> None:
+def _send_after_commit(conn, ctx: Context, order_id: str, count: int) -> None:
     # The order is committed: whatever happens here must not turn its 201 into
-    # an error, or a client without an Idempotency-Key would order twice.
-    # Unsent notifications stay in the outbox for the report job.
+    # an error or a timeout, or a client without an Idempotency-Key would order
+    # twice. Sends happen only within the budget; the rest stays for the relay.
+    budget = ctx.send_budget or notify.SendBudget()
+    deadline = budget.deadline(ctx.remaining_s())
+    if deadline is None:
+        log.info("notifications left to the relay", extra={"order_id": order_id})
+        if count:
+            metrics.put("NotificationsDeferred", count)
+        return
     try:
-        notify.dispatch(conn, ctx.notifier, now=ctx.now, order_id=order_id)
+        notify.dispatch(
+            conn,
+            ctx.notifier,
+            now=ctx.now,
+            order_id=order_id,
+            budget=budget,
+            deadline=deadline,
+            backoff_first=budget.backoff_first,
+        )
     except Exception:
         log.warning(
-            "notifications deferred to the retry job", exc_info=True, extra={"order_id": order_id}
+            "notifications deferred to the relay", exc_info=True, extra={"order_id": order_id}
         )
 
 

@@ -78,21 +78,24 @@ order_lines = Table(
 )
 
 # The outbox: written in the order's transaction, so a notification can be
-# late but never lost; sent after commit and retried by the report job.
+# late but never lost; sent after commit and retried by the relay.
 notifications = Table(
     "notifications",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("order_id", String(32), ForeignKey("orders.id"), nullable=False, index=True),
     Column("kind", String(32), nullable=False),  # order_event (SNS) | order_email (SES)
-    Column("status", String(16), nullable=False),  # pending | sending | sent | failed
+    # pending | sending | sent | failed (due again at next_attempt_at) | parked (given up)
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("last_error", String(500), nullable=True),
     Column("payload", Text, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Column("sent_at", Timestamp, nullable=True),
+    Column("next_attempt_at", Timestamp, nullable=True),
     Index("ix_notifications_status", "status", "updated_at"),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

@@ -183,7 +183,7 @@ def test_built_migrate_function_upgrades_a_fresh_database(
     # THEN the schema is at the newest revision, using only what the package ships
     [result] = out["results"]
     assert result["result"]["before"] is None
-    assert result["result"]["after"] == result["result"]["head"] == "0001"
+    assert result["result"]["after"] == result["result"]["head"] == "0002"
     assert out["elsewhere"] == [] and out["without_pyc"] == []
     assert "sqlalchemy.orm" not in out["from_package"]
 

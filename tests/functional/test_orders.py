@@ -7,6 +7,7 @@ import pymysql
 import pytest
 
 from shop import notify
+from shop.routes import utcnow
 from support.events import LambdaContext, load_event
 
 
@@ -175,22 +176,23 @@ def test_failed_sends_are_recorded_never_roll_back_and_are_retried(
         ("order_event", "failed", 1),
     ]
     assert all(r["last_error"] for r in rows)
-    # WHEN SES is back but the topic is still gone, and the report job runs
+    # WHEN SES is back but the topic is still gone, and the relay runs after the rows' backoff
     aws.ses.verify_email_identity(EmailAddress="orders@dev.shop.example.com")
-    utcnow = __import__("shop.routes").routes.utcnow
+    later = lambda: utcnow() + notify.backoff(1)  # noqa: E731
     with broken.runtime.database.connect() as conn:
-        counts = notify.dispatch(conn, broken.runtime.notifier, now=utcnow)
+        counts = notify.dispatch(conn, broken.runtime.notifier, now=later)
     # THEN the e-mail goes out and the event stays failed, both retried once more
-    assert counts == {"sent": 1, "failed": 1}
+    assert counts == {"sent": 1, "failed": 1, "parked": 0, "deferred": 0}
     assert notification_attempts(mariadb) == {
         "order_email": ("sent", 2),
         "order_event": ("failed", 2),
     }
     # WHEN the topic is back too, THEN only the event is sent: the e-mail is not sent twice
     fixed = make_api()
+    even_later = lambda: utcnow() + notify.backoff(1) + notify.backoff(2)  # noqa: E731
     with fixed.runtime.database.connect() as conn:
-        counts = notify.dispatch(conn, fixed.runtime.notifier, now=utcnow)
-    assert counts == {"sent": 1, "failed": 0}
+        counts = notify.dispatch(conn, fixed.runtime.notifier, now=even_later)
+    assert counts == {"sent": 1, "failed": 0, "parked": 0, "deferred": 0}
     assert notification_attempts(mariadb) == {
         "order_email": ("sent", 2),
         "order_event": ("sent", 3),

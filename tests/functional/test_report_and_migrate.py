@@ -36,8 +36,8 @@ def test_report_summarises_yesterday_retries_and_emails(
     # One confirmation failed earlier: mark it so the report job retries it.
     with mariadb.admin(database="shop_test") as conn, conn.cursor() as cur:
         cur.execute(
-            "UPDATE notifications SET status='failed', last_error='throttled' "
-            "WHERE kind='order_email' LIMIT 1"
+            "UPDATE notifications SET status='failed', last_error='throttled', "
+            "next_attempt_at=created_at WHERE kind='order_email' LIMIT 1"
         )
     sent_before = len(aws.sent_emails())
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
@@ -46,7 +46,7 @@ def test_report_summarises_yesterday_retries_and_emails(
 
     assert result["orders"] == 2 and result["revenue"] == "50.30"
     assert result["top_products"][0] == {"sku": "TEA", "name": "Enamel mug", "units": 4}
-    assert result["retried"] == {"sent": 1, "failed": 0}
+    assert result["retried"] == {"sent": 1, "failed": 0, "parked": 0, "deferred": 0}
     assert result["notifications"] == {"sent": 4}
     emails = aws.sent_emails()[sent_before:]
     assert len(emails) == 2  # the retried confirmation and the report itself
@@ -72,13 +72,13 @@ def test_migrations_build_exactly_the_schema_the_code_uses(mariadb):
         cur.execute("CREATE DATABASE shop_migrate CHARACTER SET utf8mb4")
     engine = create_engine(mariadb.url("shop_migrate"), poolclass=NullPool)
     assert migrations.current(engine) is None
-    assert migrations.upgrade(engine) == migrations.head() == "0001"
+    assert migrations.upgrade(engine) == migrations.head() == "0002"
     with engine.connect() as conn:
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), metadata
         )
     assert diff == []
-    assert migrations.upgrade(engine) == "0001"  # idempotent
+    assert migrations.upgrade(engine) == "0002"  # idempotent
 
 
 def test_migrate_handler_reports_before_and_after(function_env, mariadb, monkeypatch):
@@ -92,7 +92,7 @@ def test_migrate_handler_reports_before_and_after(function_env, mariadb, monkeyp
     context = LambdaContext("dev", function="shop-dev-migrate")
     assert migrate.handler({"action": "current"}, context)["after"] is None
     result = migrate.handler({}, context)
-    assert (result["before"], result["after"], result["head"]) == (None, "0001", "0001")
+    assert (result["before"], result["after"], result["head"]) == (None, "0002", "0002")
     with pytest.raises(ValueError, match="action must be one of upgrade, current"):
         migrate.handler({"action": "drop"}, context)
     with pytest.raises(Exception, match="not served by this function"):

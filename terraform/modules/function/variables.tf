@@ -103,11 +103,12 @@ variable "policy_statements" {
 }
 
 variable "schedules" {
-  description = "EventBridge schedules that invoke the alias, keyed by a short name."
+  description = "EventBridge schedules that invoke the alias, keyed by a short name; `input` is the event (JSON) to send instead of EventBridge's own."
   type = map(object({
     description         = string
     schedule_expression = string
     enabled             = bool
+    input               = optional(string)
   }))
   default = {}
 
