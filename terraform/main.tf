@@ -37,7 +37,7 @@ locals {
     SHOP_ALIASES            = local.stage
     SHOP_CONFIG_PARAMETER   = "/${var.project}/{alias}/config"
     SHOP_CONFIG_TTL_SECONDS = tostring(var.config_ttl_seconds)
-    SHOP_DB_SECRET_ARN      = module.database.secret_arn
+    SHOP_DB_SECRET_ARN      = module.database.app_secret_arn
     SHOP_DB_HOST            = module.database.endpoint_address
     SHOP_DB_PORT            = tostring(module.database.port)
     SHOP_DB_NAME            = module.database.db_name
@@ -48,7 +48,15 @@ locals {
 
   database_client_statements = [
     { sid = "ReadAppConfig", actions = ["ssm:GetParameter"], resources = [module.config.parameter_arn] },
-    { sid = "ReadDatabaseSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.database.secret_arn] },
+    { sid = "ReadDatabaseSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.database.app_secret_arn] },
+  ]
+
+  # Only migrate logs in as the master user, to keep the application user
+  # (created, granted, its password set and rotated) and run migrations.
+  migrate_statements = [
+    { sid = "ReadAppConfig", actions = ["ssm:GetParameter"], resources = [module.config.parameter_arn] },
+    { sid = "ReadMasterSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.database.secret_arn] },
+    { sid = "KeepAppSecret", actions = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources = [module.database.app_secret_arn] },
   ]
 
   notifier_statements = [
@@ -168,6 +176,13 @@ module "report_function" {
       schedule_expression = var.schedules.report.schedule_expression
       enabled             = var.schedules.report.enabled
     }
+    # Sends what the api left in the outbox (docs/architecture.md).
+    relay = {
+      description         = "Outbox relay for ${local.stage}: unsent notifications, backoff, parking"
+      schedule_expression = "rate(${var.schedules.relay.rate_minutes} ${var.schedules.relay.rate_minutes == 1 ? "minute" : "minutes"})"
+      enabled             = var.schedules.relay.enabled
+      input               = jsonencode({ action = "relay" })
+    }
   }
 }
 
@@ -181,8 +196,12 @@ module "migrate_function" {
   package                      = local.packages["migrate"]
   vpc                          = local.vpc_placement
   parameters_secrets_extension = local.parameters_secrets_extension
-  environment                  = local.database_client_environment
-  policy_statements            = local.database_client_statements
+  environment = merge(local.database_client_environment, {
+    SHOP_DB_SECRET_ARN     = module.database.secret_arn
+    SHOP_DB_APP_SECRET_ARN = module.database.app_secret_arn
+    SHOP_DB_APP_USER       = "app"
+  })
+  policy_statements = local.migrate_statements
 }
 
 # Outside the VPC on purpose: it only calls the Lambda API, so it needs no
@@ -251,6 +270,7 @@ module "monitoring" {
   source = "./modules/monitoring"
 
   name            = local.name
+  region          = var.region
   alarm_topic_arn = module.notifications.alarm_topic_arn
   thresholds      = var.monitoring
 
@@ -269,5 +289,10 @@ module "monitoring" {
   database = {
     instance_identifier = module.database.instance_identifier
     max_connections     = var.database.max_connections
+  }
+
+  application = {
+    stage         = local.stage
+    relay_enabled = var.schedules.relay.enabled
   }
 }

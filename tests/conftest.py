@@ -23,6 +23,25 @@ from support.events import LambdaContext  # noqa: E402
 from support.mariadb import MariaDB, make_tls  # noqa: E402
 
 TABLES = ("notifications", "order_lines", "orders", "products")
+# Tiers whose every log line is scanned for personal data and passwords.
+SCANNED_TIERS = ("functional", "drills")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Fail a functional test whose captured output shows an e-mail address or a password."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.outcome != "passed" or Path(item.path).parent.name not in SCANNED_TIERS:
+        return
+    from support import pii
+    from support.mariadb import MariaDB
+
+    captured = "\n".join(text for name, text in report.sections if name.startswith("Captured"))
+    found = pii.findings(captured, passwords=(MariaDB.password,))
+    if found:
+        report.outcome = "failed"
+        report.longrepr = "personal data or a password in the logs:\n" + "\n".join(found[:20])
 
 
 @pytest.fixture(scope="session")

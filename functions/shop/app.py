@@ -12,9 +12,15 @@ import time
 import uuid
 from collections.abc import Callable
 
-from shop import contract, logs, routes
+from shop import contract, logs, metrics, routes
 from shop.config import alias_from_arn
-from shop.errors import ConfigError, ServiceUnavailable, ShopError, UnsupportedEvent
+from shop.errors import (
+    ConfigError,
+    OutOfStock,
+    ServiceUnavailable,
+    ShopError,
+    UnsupportedEvent,
+)
 from shop.http import (
     NotAnApiEvent,
     Request,
@@ -48,12 +54,24 @@ class Api:
         self._ctx: routes.Context | None = None
 
     def handle(self, event: object, context: object, *, cold: bool = False) -> dict:
-        """Answer one API Gateway proxy event; never raises."""
+        """Answer one API Gateway proxy event; never raises.
+
+        Every line logged meanwhile carries the invocation's ids; the request
+        line carries the invocation's metrics (EMF, see shop.metrics).
+        """
+        lambda_request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
+        token = logs.start_invocation(lambda_request_id, cold_start=cold)
+        stage = self.runtime.env.get("SHOP_STAGE") or "local"
+        try:
+            with metrics.recording(stage) as recorder:
+                return self._handle(event, context, lambda_request_id, recorder)
+        finally:
+            logs.end_invocation(token)
+
+    def _handle(self, event: object, context: object, lambda_request_id: str, recorder) -> dict:
         started = self._timer()
         arn = getattr(context, "invoked_function_arn", None)
-        lambda_request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
-        fields = {"lambda_request_id": lambda_request_id, "alias": alias_from_arn(arn)}
-        fields["cold_start"] = cold
+        fields = {"alias": alias_from_arn(arn)}
         try:
             request = parse_request(event, fallback_request_id=lambda_request_id)
         except NotAnApiEvent as exc:
@@ -65,15 +83,17 @@ class Api:
             error = Response(exc.status, error_body(exc, lambda_request_id))
             return render(error, {"Vary": "Origin"})
         fields |= {"request_id": request.request_id, "method": request.method, "path": request.path}
-        response, headers = self._serve(request, arn, fields)
+        response, headers = self._serve(request, arn, fields, _remaining(context))
         fields |= {
             "status": response.status,
             "duration_ms": round((self._timer() - started) * 1000, 2),
         }
-        log.info("request", extra=fields)
+        log.info("request", extra={**fields, "emf": recorder.emf()})
         return render(response, headers)
 
-    def _serve(self, request: Request, arn: str | None, fields: dict) -> tuple[Response, dict]:
+    def _serve(
+        self, request: Request, arn: str | None, fields: dict, remaining_s: Callable
+    ) -> tuple[Response, dict]:
         """Return the response and its CORS headers; every failure becomes an error response."""
         config, cors = None, {"Vary": "Origin"}
         try:
@@ -86,7 +106,9 @@ class Api:
             self.router.bind(op, request, max_body_bytes=config.max_body_bytes)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("routed", extra={**fields, "params": request.params})
-            return self.router.handlers[op.operation_id](request, self._context(config)), cors
+            ctx = self._context(config)
+            ctx.remaining_s = remaining_s  # this invocation's clock
+            return self.router.handlers[op.operation_id](request, ctx), cors
         except ShopError as exc:
             return self._error_response(exc, request.request_id, config, fields), cors
         except Exception:
@@ -104,6 +126,7 @@ class Api:
                 notifier=self.runtime.notifier,
                 now=self._now,
                 new_id=self._new_id,
+                send_budget=self.runtime.send_budget,
             )
         return ctx
 
@@ -111,6 +134,10 @@ class Api:
         headers = dict(exc.headers)
         if isinstance(exc, ServiceUnavailable) and config is not None:
             headers["Retry-After"] = str(config.retry_after_seconds)
+        if isinstance(exc, ServiceUnavailable):
+            metrics.put("ServiceUnavailable", 1, by=exc.cause)
+        elif isinstance(exc, OutOfStock):
+            metrics.put("OutOfStockRefusals", 1)
         if isinstance(exc, ConfigError | ServiceUnavailable):
             cause = repr(exc.__cause__) if exc.__cause__ else None
             log.error(exc.message, extra={**fields, "code": exc.code, "cause": cause})
@@ -121,6 +148,14 @@ class Api:
             # and parameter names: for the logs above, not for an anonymous caller.
             exc = ConfigError("the function is not configured for this stage; see its logs")
         return Response(exc.status, error_body(exc, request_id), headers)
+
+
+def _remaining(context: object) -> Callable[[], float | None]:
+    """Return the seconds left to spend before answering (1 s is kept for the answer)."""
+    read = getattr(context, "get_remaining_time_in_millis", None)
+    if read is None:
+        return lambda: None
+    return lambda: read() / 1000 - 1.0
 
 
 def build_api(env=None, *, session=None, runtime: Runtime | None = None, **kwargs) -> Api:

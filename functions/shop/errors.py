@@ -72,10 +72,18 @@ class ServiceUnavailable(ShopError):
 
     status, code = 503, "service_unavailable"
 
-    def __init__(self, message: str, *, retry_after: int = 2):
+    def __init__(self, message: str, *, retry_after: int = 2, cause: str = "database"):
         super().__init__(message, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
+        self.cause = cause  # a short fixed name, the Cause dimension of the 503 metric
 
 
 class NotificationError(Exception):
-    """A send to SNS or SES failed; recorded in the outbox and retried later."""
+    """A send to SNS or SES failed; recorded in the outbox and retried later.
+
+    `timed_out` says the service did not answer in time (it may be hanging).
+    """
+
+    def __init__(self, message: str, *, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out

@@ -38,7 +38,7 @@ EXTENSION_ENV = {
 EXPECTED_ENV = {
     "api": DB_ENV | EXTENSION_ENV | {"SHOP_TOPIC_ARN", "SHOP_SITE_ORIGIN"},
     "report": DB_ENV | EXTENSION_ENV | {"SHOP_TOPIC_ARN"},
-    "migrate": DB_ENV | EXTENSION_ENV,
+    "migrate": DB_ENV | EXTENSION_ENV | {"SHOP_DB_APP_SECRET_ARN", "SHOP_DB_APP_USER"},
     "warmer": {
         "SHOP_PROJECT",
         "SHOP_STAGE",
@@ -200,7 +200,7 @@ def test_schedules_target_aliases(plan, tfvars, stage):
     permissions = {
         a: p for a, p in plan.of_type("aws_lambda_permission").items() if ".schedule[" in a
     }
-    assert len(permissions) == 2
+    assert len(permissions) == 3  # warmer, daily report, relay
     for permission in permissions.values():
         assert permission["principal"] == "events.amazonaws.com"
         assert permission["qualifier"] == stage

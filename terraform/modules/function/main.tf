@@ -52,8 +52,11 @@ resource "aws_lambda_function" "this" {
     }
   }
 
+  # Each line the code writes is already a JSON object with `level` and an
+  # RFC 3339 `timestamp`, which Lambda's JSON format keeps as it is:
+  # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
   logging_config {
-    log_format = "Text"
+    log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.this.name
   }
 
@@ -100,8 +103,9 @@ resource "aws_cloudwatch_event_rule" "schedule" {
 resource "aws_cloudwatch_event_target" "schedule" {
   for_each = var.schedules
 
-  rule = aws_cloudwatch_event_rule.schedule[each.key].name
-  arn  = aws_lambda_alias.this.arn
+  rule  = aws_cloudwatch_event_rule.schedule[each.key].name
+  arn   = aws_lambda_alias.this.arn
+  input = each.value.input
 }
 
 resource "aws_lambda_permission" "schedule" {

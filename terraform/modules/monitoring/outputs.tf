@@ -5,5 +5,11 @@ output "alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.lambda_errors : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.lambda_throttles : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.lambda_duration : a.alarm_name],
+    [aws_cloudwatch_metric_alarm.outbox_backlog_age.alarm_name, aws_cloudwatch_metric_alarm.notifications_parked.alarm_name, aws_cloudwatch_metric_alarm.unavailable_rate.alarm_name],
   )
+}
+
+output "dashboard_name" {
+  description = "Name of the stage's CloudWatch dashboard (orders, notifications, outbox, database, 503s by cause)."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
