@@ -13,25 +13,27 @@ event or an SES e-mail (`LazyClient`). Building the runtime calls nothing
 remote, so it may run during init, where the extension does not answer yet.
 """
 
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from shop.config import ConfigLoader
+from shop.credentials import DatabaseCredentials, StringSecretSource
 from shop.db import Database, DatabaseSettings, build_ssl_context, make_engine
 from shop.errors import ConfigError
 from shop.extension import ExtensionClient
-from shop.notify import Notifier
+from shop.notify import Notifier, SendBudget
 
 
 class LazyClient:
     """A boto3 client made on its first call: the read path never imports botocore."""
 
-    def __init__(self, service: str, session_factory: Callable[[], object]):
+    def __init__(self, service: str, session_factory: Callable[[], object], *, config=None):
         self.service = service
         self._session_factory = session_factory
+        self._config = config  # a botocore Config factory; default: _client's
         self._client = None
         self._lock = threading.Lock()
 
@@ -40,7 +42,7 @@ class LazyClient:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = _client(self._session_factory(), self.service)
+                    self._client = _client(self._session_factory(), self.service, self._config)
         return self._client
 
     @property
@@ -62,14 +64,19 @@ class Runtime:
         config_loader: ConfigLoader,
         clients: dict[str, LazyClient],
         ssl_context=None,
+        send_budget: SendBudget | None = None,
     ):
         self.env = env
         self.extension = extension
         self.config_loader = config_loader
         self.clients = clients
+        # Orders notify through clients bounded by the send budget (shop.notify).
         self.notifier = Notifier(
-            sns=clients["sns"], ses=clients["ses"], topic_arn=env.get("SHOP_TOPIC_ARN")
+            sns=clients["notify_sns"],
+            ses=clients["notify_ses"],
+            topic_arn=env.get("SHOP_TOPIC_ARN"),
         )
+        self.send_budget = send_budget or SendBudget()
         self.ssl_context = ssl_context
         self._database: Database | None = None
         self._lock = threading.Lock()
@@ -81,8 +88,13 @@ class Runtime:
             with self._lock:
                 if self._database is None:
                     settings = database_settings(self.env, self.read_secret)
-                    engine = make_engine(settings, ssl_context=self.ssl_context)
-                    self._database = Database(engine, ssl_context=self.ssl_context)
+                    credentials = settings.credentials
+                    engine = make_engine(
+                        settings, ssl_context=self.ssl_context, credentials=credentials
+                    )
+                    self._database = Database(
+                        engine, ssl_context=self.ssl_context, credentials=credentials
+                    )
         return self._database
 
     @database.setter
@@ -157,27 +169,57 @@ def build_runtime(
 
         return boto3.session.Session()
 
-    clients = {name: LazyClient(name, session_factory) for name in ("sns", "ses")}
+    clients = {name: LazyClient(name, session_factory) for name in ("sns", "ses", "secretsmanager")}
+    # Notifications after an order: one attempt, bounded well below the send
+    # budget (shop.notify.SEND_WORST_CASE_S), so a hanging SNS or SES costs a
+    # request at most one read timeout; the relay retries what is left.
+    for name in ("sns", "ses"):
+        clients[f"notify_{name}"] = LazyClient(
+            name, session_factory, config=notification_client_config
+        )
+    budget = SendBudget(
+        seconds=float(env.get("SHOP_SEND_BUDGET_SECONDS", "5")),
+        clock=clock,
+        backoff_first=timedelta(seconds=float(env.get("SHOP_RELAY_BACKOFF_SECONDS", "60"))),
+    )
     return Runtime(
-        env, extension=extension, config_loader=loader, clients=clients, ssl_context=ssl_context
+        env,
+        extension=extension,
+        config_loader=loader,
+        clients=clients,
+        ssl_context=ssl_context,
+        send_budget=budget,
     )
 
 
-def _client(session, service: str):
+def _client(session, service: str, config_factory=None):
     from botocore.config import Config
 
     # Short timeouts and few retries: a slow AWS API must not hold a request
     # past the function's timeout (botocore's defaults are 60 s per attempt).
-    config = Config(
-        connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}
+    config = (
+        config_factory()
+        if config_factory
+        else Config(
+            connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}
+        )
     )
     return session.client(service, config=config)
 
 
-def database_settings(
-    env: Mapping[str, str], read_secret: Callable[[str], str]
-) -> DatabaseSettings:
-    """Return where and how to connect: DATABASE_URL locally, else host + secret."""
+def notification_client_config():
+    """Return the botocore Config of the SNS and SES clients that send notifications."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=1, read_timeout=1.5, retries={"total_max_attempts": 1})
+
+
+def database_settings(env: Mapping[str, str], read_secret) -> DatabaseSettings:
+    """Return where and how to connect: DATABASE_URL locally, else host + secret.
+
+    `read_secret(secret_id, fresh=False)` returns a SecretString (or is a
+    shop.credentials.SecretSource); the credentials re-read it on 1045.
+    """
     from sqlalchemy.engine import URL, make_url
 
     read_timeout = int(env.get("SHOP_DB_READ_TIMEOUT", "10"))
@@ -196,20 +238,15 @@ def database_settings(
     missing = [k for k in ("SHOP_DB_SECRET_ARN", "SHOP_DB_HOST", "SHOP_DB_NAME") if not env.get(k)]
     if missing:
         raise ConfigError(f"database settings missing: {', '.join(missing)} (or set DATABASE_URL)")
-    try:
-        secret = json.loads(read_secret(env["SHOP_DB_SECRET_ARN"]))
-        username, password = secret["username"], secret["password"]
-    except Exception as exc:
-        # Never include the secret's value: only say which secret and why.
-        raise ConfigError(
-            f"cannot read the database secret {env['SHOP_DB_SECRET_ARN']}: {type(exc).__name__}"
-        ) from None
+    source = read_secret if hasattr(read_secret, "read") else StringSecretSource(read_secret)
+    credentials = DatabaseCredentials(source, env["SHOP_DB_SECRET_ARN"])
+    # The URL names the user but holds no password: each connect takes both
+    # from `credentials`, which follow a rotated secret (shop.credentials).
     url = URL.create(
         "mysql+pymysql",
-        username=username,
-        password=password,
+        username=credentials.username,
         host=env["SHOP_DB_HOST"],
         port=int(env.get("SHOP_DB_PORT", "3306")),
         database=env["SHOP_DB_NAME"],
     )
-    return DatabaseSettings(url=url, ca_bundle=ca_bundle, **timeouts)
+    return DatabaseSettings(url=url, ca_bundle=ca_bundle, credentials=credentials, **timeouts)

@@ -1,14 +1,17 @@
 """Entry point of the migrate function, invoked by the deploy.
 
-`{"action": "upgrade"}` (the default) applies every pending migration;
-`{"action": "current"}` only reports the revision. It runs inside the VPC
-with the same secret and TLS settings as the api.
+`{"action": "upgrade"}` (the default) applies every pending migration, then
+makes sure the application user exists with the app secret's password and
+its grants; `{"action": "rotate"}` gives the application a new login
+(shop.dbusers); `{"action": "current"}` only reports the revision. It runs
+inside the VPC as the master user (the RDS-managed secret), the only
+function that does, with the same TLS settings as the api.
 """
 
 import os
 
 _runtime = None
-ACTIONS = ("upgrade", "current")
+ACTIONS = ("upgrade", "current", "rotate")
 
 
 def handler(event, context):
@@ -27,4 +30,22 @@ def handler(event, context):
     engine = _runtime.database.engine
     before = migrations.current(engine)
     after = migrations.upgrade(engine) if action == "upgrade" else before
-    return {"action": action, "before": before, "after": after, "head": migrations.head()}
+    result = {"action": action, "before": before, "after": after, "head": migrations.head()}
+    if action in ("upgrade", "rotate") and _runtime.env.get("SHOP_DB_APP_SECRET_ARN"):
+        result["app_user"] = _app_user(action, engine)
+    return result
+
+
+def _app_user(action: str, engine) -> dict:
+    from shop import dbusers
+    from shop.credentials import SecretsManagerSource
+
+    store = SecretsManagerSource(_runtime.clients["secretsmanager"])
+    keep = dbusers.rotate if action == "rotate" else dbusers.ensure
+    return keep(
+        engine,
+        store,
+        _runtime.env["SHOP_DB_APP_SECRET_ARN"],
+        base=_runtime.env.get("SHOP_DB_APP_USER", "app"),
+        database=engine.url.database,
+    )

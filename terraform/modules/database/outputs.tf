@@ -19,7 +19,7 @@ output "db_name" {
 }
 
 output "secret_arn" {
-  description = "ARN of the RDS-managed Secrets Manager secret holding username and password (the ARN, never the password)."
+  description = "ARN of the RDS-managed master secret (username and password; the ARN, never the password): only the migrate function reads it."
   value       = aws_db_instance.this.master_user_secret[0].secret_arn
 }
 
@@ -40,4 +40,9 @@ output "connection_budget" {
     max_connections = var.database.max_connections
     through_proxy   = var.database.enable_proxy
   }
+}
+
+output "app_secret_arn" {
+  description = "ARN of the application user's secret, written by the migrate function and read by the api and report functions."
+  value       = aws_secretsmanager_secret.app.arn
 }
