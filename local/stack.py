@@ -55,7 +55,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     add("--no-seed", action="store_true", help="do not create the sample catalogue")
     add("--no-throttle", action="store_true", help="ignore the tfvars' throttling limits")
+    add(
+        "--function-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="add KEY=VALUE to every function's environment (e.g. "
+        "AWS_ENDPOINT_URL_SES=http://127.0.0.1:4566 to send e-mail elsewhere)",
+    )
     args = parser.parse_args(argv)
+    if any("=" not in pair for pair in args.function_env):
+        parser.error("--function-env takes KEY=VALUE")
     if args.concurrency < 1:
         parser.error("--concurrency must be at least 1")
     return args
@@ -120,6 +130,7 @@ def _run(args: argparse.Namespace, lock: checks.StackLock) -> int:
         database_url=args.database_url,
         seed=not args.no_seed,
         throttle=not args.no_throttle,
+        function_env=dict(pair.split("=", 1) for pair in args.function_env),
     )
     stack = Stack(options)
     print(f"starting the local stack (state in {args.state_dir}) ...", flush=True)

@@ -12,7 +12,7 @@ import os
 import secrets
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from local import cache, contract, functions, httpd, seed, stage, web
@@ -50,6 +50,7 @@ class Options:
     seed: bool = True
     throttle: bool = True
     record_events: int = 0
+    function_env: dict[str, str] = field(default_factory=dict)  # added to every function's
 
 
 class Stack:
@@ -123,6 +124,7 @@ class Stack:
             database_env=functions.database_env(db_url, secret_arn=resources.secret_arn),
         )
         for name, spec in specs.items():
+            spec.env.update(opts.function_env)
             size = opts.concurrency if name.endswith("-api") else 1
             self.pools[name] = Pool(spec, max_workers=size, cwd=opts.root, log=self.log)
 

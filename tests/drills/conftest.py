@@ -14,6 +14,10 @@ import drillkit
 import drillstack
 import pytest
 
+from support import pii
+
+PASSWORDS = (drillstack.APP_PASSWORD,)
+
 DRILLS_MARKER = "drills: failure drills against the local stack and a MariaDB of their own"
 
 
@@ -40,6 +44,10 @@ def stack(request, drill_server, tmp_path_factory):
         drill_server, directory, database=f"drill_{name}", **options
     ) as running:
         yield running
+    # Every log line of the stack (the functions' included): no person's e-mail, no password.
+    found = pii.findings(running.log_path.read_text(errors="replace"), passwords=PASSWORDS)
+    assert not found, "personal data or a password in the logs:\n" + "\n".join(found[:20])
+    drillkit.collect_emf(running.log_path)
 
 
 @pytest.fixture(autouse=True)

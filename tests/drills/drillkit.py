@@ -16,6 +16,7 @@ from drillstack import DrillServer
 RESULTS: dict[str, dict] = {}  # figures of each drill, written to build/drills/figures.json
 CLIENTS: list["Client"] = []  # every client of the running drill, for its reset count
 ALLOWED_RESETS = 0  # connection resets a drill's clients may retry (see Client)
+EMF_SEEN: dict[str, set[str]] = {}  # metric -> units, from every drill stack's log lines
 
 
 # --- a plain HTTP client ----------------------------------------------------------------
@@ -345,3 +346,11 @@ def latency(answers: list[Answer]) -> dict[str, float] | None:
 def record(drill: str, figures: dict) -> None:
     """Keep a drill's figures for build/drills/figures.json and the terminal summary."""
     RESULTS[drill] = figures
+
+
+def collect_emf(log_path) -> None:
+    """Validate every EMF line of a stack's log (support.emf) and remember its metrics."""
+    from support import emf
+
+    for name, units in emf.metrics_in(log_path.read_text(errors="replace").splitlines()).items():
+        EMF_SEEN.setdefault(name, set()).update(units)

@@ -138,6 +138,13 @@ class DrillServer:
 # --- the local stack, as `make dev` runs it -------------------------------------------
 
 
+def tfvars_value(name: str):
+    """Return a top-level value of envs/dev.tfvars (what the drills' stack runs with)."""
+    from local import tfvars
+
+    return tfvars.load(ROOT / "envs" / "dev.tfvars")[name]
+
+
 def drill_tfvars(directory: Path, *, api_timeout_s: int | None = None) -> Path:
     """Write envs/dev.tfvars with order e-mails on (dev has them off) and INFO logs.
 
@@ -216,8 +223,12 @@ def local_stack(
     concurrency: int = 6,
     api_timeout_s: int | None = None,
     integration_timeout: float | None = None,
+    function_env: dict[str, str] | None = None,
 ):
-    """Run `python -m local.stack` on free ports against `database`; stop it on exit."""
+    """Run `python -m local.stack` on free ports against `database`; stop it on exit.
+
+    `function_env` is added to every function's environment (another SNS or SES endpoint).
+    """
     api_port, moto_port = free_port(), free_port()
     command = [
         "--api-port",
@@ -242,6 +253,8 @@ def local_stack(
     ]
     if integration_timeout is not None:
         command += ["--integration-timeout", str(integration_timeout)]
+    for key, value in (function_env or {}).items():
+        command += ["--function-env", f"{key}={value}"]
     launched = launch(command, directory / "stack.log", timeout=START_TIMEOUT_S)
     stack = LocalStack(
         launched.process,

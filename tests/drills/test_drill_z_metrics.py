@@ -1,0 +1,25 @@
+"""The metrics the drills made the functions write, as CloudWatch would extract them.
+
+Runs after the other drills (file order): every line of every drill stack's
+log that carries `_aws` was validated against the Embedded Metric Format
+specification when its stack stopped (support.emf); here every metric the
+functions promise (shop.metrics.METRICS) must have appeared, with its unit.
+"""
+
+import drillkit
+import pytest
+
+from shop.metrics import METRICS
+
+pytestmark = [pytest.mark.drills]
+
+
+def test_every_metric_appeared_in_the_drills_with_its_unit():
+    if not drillkit.EMF_SEEN:
+        pytest.skip("run with the other drills (make drills): it reads their log lines")
+    missing = sorted(set(METRICS) - set(drillkit.EMF_SEEN))
+    assert missing == [], f"never written during the drills: {missing}"
+    assert {name: units for name, units in drillkit.EMF_SEEN.items()} == {
+        name: {unit} for name, unit in METRICS.items()
+    }
+    drillkit.record("emf_metrics", {n: sorted(u)[0] for n, u in sorted(drillkit.EMF_SEEN.items())})
