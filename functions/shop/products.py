@@ -111,8 +111,11 @@ def update_product(conn: Connection, product_id: int, data: dict, *, now: dateti
         with conn.begin():
             current = get_product(conn, product_id)
             if if_match is not None and if_match.strip() not in ("*", etag(current)):
+                # The current ETag travels back: the admin's copy may come from the
+                # gateway cache (up to the stage's TTL old), and the retry needs it.
                 raise PreconditionFailed(
-                    f"If-Match {if_match} does not match the current ETag {etag(current)}"
+                    f"If-Match {if_match} does not match the current ETag {etag(current)}",
+                    headers={"ETag": etag(current)},
                 )
             result = conn.execute(
                 update(products)
