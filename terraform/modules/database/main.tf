@@ -111,14 +111,14 @@ resource "aws_cloudwatch_log_group" "exports" {
 
 #trivy:ignore:AVD-AWS-0077 database.backup_retention_days is per stage: 1 day in dev (disposable data), 7 in qa, 14 in prod; a validation refuses 0.
 #trivy:ignore:AVD-AWS-0133 database.performance_insights is per stage: on in prod, off in dev and qa.
-#trivy:ignore:AVD-AWS-0176 The functions log in with the RDS-managed secret over verified TLS; IAM authentication limits new connections per second (AWS advises under 200/s) and the design opens one connection per request (NullPool).
+#trivy:ignore:AVD-AWS-0176 The functions log in with a password from Secrets Manager over verified TLS; IAM authentication limits new connections per second (AWS advises under 200/s) and the design opens one connection per request (NullPool).
 #trivy:ignore:AVD-AWS-0177 database.deletion_protection is per stage: on in prod (a validation refuses prod without it), off in dev and qa so they can be torn down.
 #trivy:ignore:AVD-AWS-0078 Performance Insights (prod only) is encrypted with the AWS-managed aws/rds key like the storage; a customer-managed key would need a key policy naming the account and narrows nothing in a one-account stage.
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_293: database.deletion_protection is per stage: on in prod (a validation refuses prod without it), off in dev and qa so they can be torn down.
   #checkov:skip=CKV_AWS_157: database.multi_az is per stage: prod must be multi-AZ (a validation refuses it otherwise); dev and qa save the standby.
   #checkov:skip=CKV_AWS_118: The alarms use the standard RDS metrics and prod has Performance Insights; enhanced monitoring would add a monitoring role and per-second OS metrics nobody reads at this size.
-  #checkov:skip=CKV_AWS_161: The functions log in with the RDS-managed secret over verified TLS; IAM authentication limits new connections per second (AWS advises under 200/s) and the design opens one connection per request (NullPool).
+  #checkov:skip=CKV_AWS_161: The functions log in with a password from Secrets Manager over verified TLS; IAM authentication limits new connections per second (AWS advises under 200/s) and the design opens one connection per request (NullPool).
   #checkov:skip=CKV_AWS_354: Performance Insights (prod only) is encrypted with the AWS-managed aws/rds key like the storage; a customer-managed key would need a key policy naming the account and narrows nothing in a one-account stage.
   identifier     = var.name
   engine         = "mysql"
