@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import Column, Integer, String, Table
 
 from deploy import migration
+from shop import migrations
 from shop.schema import metadata
 
 
@@ -21,12 +22,14 @@ def test_a_new_table_in_the_schema_becomes_the_next_revision(tmp_path):
     finally:
         metadata.remove(table)
 
+    head = migrations.head()
+    following = f"{int(head) + 1:04d}"
     assert path.parent == tmp_path
-    assert path.name == "0002_add_wishlists.py"
+    assert path.name == f"{following}_add_wishlists.py"
     spec = importlib.util.spec_from_file_location("revision", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert (module.revision, module.down_revision) == ("0002", "0001")
+    assert (module.revision, module.down_revision) == (following, head)
     text = path.read_text()
     assert re.search(r"op\.create_table\(\s*\"wishlists\"", text), text
     assert 'op.drop_table("wishlists")' in text
