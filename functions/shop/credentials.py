@@ -8,8 +8,9 @@ bypassing any cache, and connects again.
 Reads go through a `SecretSource`, injected where the runtime is wired: in
 the functions the Parameters and Secrets Lambda extension
 (`Runtime.read_secret`, whose `fresh=True` goes past the extension's
-cache), the Secrets Manager API in the migrate function and the tests. Passwords are registered with shop.logs so no log line shows
-them, and never appear in exceptions: errors name the secret, not its value.
+cache), the Secrets Manager API in the migrate function and the tests.
+Passwords are registered with shop.logs so no log line shows them, and never
+appear in exceptions: errors name the secret, not its value.
 """
 
 import json
