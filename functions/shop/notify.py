@@ -87,9 +87,7 @@ class Notifier:
         except NotificationError:
             raise
         except Exception as exc:  # botocore raises many types; all mean "not sent"
-            raise NotificationError(
-                f"{kind} not sent: {type(exc).__name__}: {exc}", timed_out=_is_timeout(exc)
-            ) from exc
+            raise NotificationError(f"{kind} not sent: {exc}", timed_out=_is_timeout(exc)) from exc
 
 
 def _is_timeout(exc: BaseException) -> bool:

@@ -171,7 +171,7 @@ def test_what_is_and_is_not_unavailability():
 
 def test_a_connect_failure_that_is_not_a_known_code_still_is_a_503():
     engine = shopdb.make_engine(mysql_settings())
-    asked_for(engine, fail_with=pymysql.err.OperationalError(1045, "Access denied"))
+    asked_for(engine, fail_with=pymysql.err.OperationalError(1049, "Unknown database"))
     with pytest.raises(ServiceUnavailable, match="^cannot connect to the database$") as caught:
         open_once(engine)
     assert isinstance(caught.value.__cause__, DBAPIError)

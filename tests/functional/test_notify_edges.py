@@ -121,13 +121,23 @@ def test_a_dispatch_sends_both_and_marks_them_sent(db):
     clock = Clock(T0 + timedelta(seconds=3))
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, notifier, now=clock) == {"sent": 2, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=clock) == {
+            "sent": 2,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
         assert [(r.status, r.attempts, r.last_error, r.sent_at) for r in rows(conn)] == [
             ("sent", 1, None, clock.moment),
             ("sent", 1, None, clock.moment),
         ]
         assert notify.counts_by_status(conn) == {"sent": 2}
-        assert notify.dispatch(conn, notifier, now=clock) == {"sent": 0, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=clock) == {
+            "sent": 0,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
     assert sns.published == [
         {
             "TopicArn": "arn:aws:sns:eu-west-1:1:orders",
@@ -159,14 +169,25 @@ def test_a_failed_send_is_recorded_and_retried_until_it_goes_out(db):
     down = notify.Notifier(sns=Sns(RuntimeError("topic gone")), ses=Ses(), topic_arn="arn:t")
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, down, now=clock) == {"sent": 1, "failed": 1}
+        assert notify.dispatch(conn, down, now=clock) == {
+            "sent": 1,
+            "failed": 1,
+            "parked": 0,
+            "deferred": 0,
+        }
         event = rows(conn)[0]
         assert (event.status, event.attempts, event.sent_at) == ("failed", 1, None)
         assert event.last_error == "order_event not sent: topic gone"
         assert notify.counts_by_status(conn) == {"failed": 1, "sent": 1}
 
         up = notify.Notifier(sns=Sns(), ses=Ses(), topic_arn="arn:t")
-        assert notify.dispatch(conn, up, now=clock) == {"sent": 1, "failed": 0}
+        clock.moment += notify.backoff(1)  # due again once its backoff is over
+        assert notify.dispatch(conn, up, now=clock) == {
+            "sent": 1,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
         assert (rows(conn)[0].status, rows(conn)[0].attempts) == ("sent", 2)
 
 
@@ -188,9 +209,16 @@ def test_only_the_named_order_is_dispatched_and_no_more_than_the_limit(db):
         assert notify.dispatch(conn, notifier, now=Clock(), order_id="o-2") == {
             "sent": 2,
             "failed": 0,
+            "parked": 0,
+            "deferred": 0,
         }
         assert [r.status for r in rows(conn)] == ["pending", "pending", "sent", "sent"]
-        assert notify.dispatch(conn, notifier, now=Clock(), limit=1) == {"sent": 1, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=Clock(), limit=1) == {
+            "sent": 1,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
         assert [r.status for r in rows(conn)] == ["sent", "pending", "sent", "sent"]
 
 
@@ -201,9 +229,19 @@ def test_a_row_stuck_in_sending_is_retried_only_once_it_is_stale(db):
         with conn.begin():
             conn.execute(update(notifications).values(status="sending", updated_at=T0))
         just_before = Clock(T0 + notify.STALE_AFTER)
-        assert notify.dispatch(conn, notifier, now=just_before) == {"sent": 0, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=just_before) == {
+            "sent": 0,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
         after = Clock(T0 + notify.STALE_AFTER + timedelta(seconds=1))
-        assert notify.dispatch(conn, notifier, now=after) == {"sent": 2, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=after) == {
+            "sent": 2,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
 
 
 def test_without_a_topic_the_event_fails_and_the_email_still_goes(db):
@@ -211,7 +249,12 @@ def test_without_a_topic_the_event_fails_and_the_email_still_goes(db):
     notifier = notify.Notifier(sns=Sns(), ses=ses, topic_arn=None)
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, notifier, now=Clock()) == {"sent": 1, "failed": 1}
+        assert notify.dispatch(conn, notifier, now=Clock()) == {
+            "sent": 1,
+            "failed": 1,
+            "parked": 0,
+            "deferred": 0,
+        }
         assert rows(conn)[0].last_error == "no SNS topic configured (SHOP_TOPIC_ARN)"
     assert len(ses.sent) == 1
 
