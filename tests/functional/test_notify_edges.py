@@ -325,7 +325,12 @@ def test_a_row_another_sender_claimed_is_skipped_and_the_rest_still_go(db):
         ids = [r.id for r in rows(conn)]
         sns = RacingSns(db, race_for=ids[1], moment=clock.moment)
         notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
-        assert notify.dispatch(conn, notifier, now=clock) == {"sent": 3, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=clock) == {
+            "sent": 3,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
         assert [r.status for r in rows(conn)] == ["sent", "sending", "sent", "sent"]
     # while the first event was being sent, its row said so, as of now, attempt 1
     first = sns.seen[0]
@@ -338,7 +343,12 @@ def test_every_failure_is_counted(db):
     )
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, down, now=Clock()) == {"sent": 0, "failed": 2}
+        assert notify.dispatch(conn, down, now=Clock()) == {
+            "sent": 0,
+            "failed": 2,
+            "parked": 0,
+            "deferred": 0,
+        }
         assert [r.last_error for r in rows(conn)] == [
             "order_event not sent: no topic",
             "order_email not sent: no sender",
@@ -351,7 +361,12 @@ def test_a_sent_row_is_never_sent_again_however_old(db):
         enqueue(conn)
         notify.dispatch(conn, notifier, now=Clock())
         later = Clock(T0 + notify.STALE_AFTER * 10)
-        assert notify.dispatch(conn, notifier, now=later) == {"sent": 0, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=later) == {
+            "sent": 0,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
 
 
 def test_a_dispatch_sends_at_most_a_hundred_by_default(db):
@@ -359,5 +374,10 @@ def test_a_dispatch_sends_at_most_a_hundred_by_default(db):
     with db.connect() as conn:
         for n in range(51):
             enqueue(conn, f"o-{n}")
-        assert notify.dispatch(conn, notifier, now=Clock()) == {"sent": 100, "failed": 0}
+        assert notify.dispatch(conn, notifier, now=Clock()) == {
+            "sent": 100,
+            "failed": 0,
+            "parked": 0,
+            "deferred": 0,
+        }
         assert notify.counts_by_status(conn) == {"sent": 100, "pending": 2}
