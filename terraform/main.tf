@@ -251,9 +251,15 @@ module "api" {
 
   function = {
     name       = module.api_function.function_name
-    arn        = module.api_function.function_arn
     alias_name = module.api_function.alias_name
   }
+  # Built, not read from the function: the body is a dependency of the
+  # deployment (create_before_destroy), and Terraform forces that behaviour
+  # onto every dependency (https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle#create_before_destroy).
+  # Through the function's ARN it reached the function, its role, log group,
+  # config parameter and the database, whose fixed names cannot exist twice.
+  # The layer lives in the same partition, region and account.
+  function_arn = "${join(":", slice(split(":", module.layer["deps"].layer_version_arn), 0, 5))}:function:${local.name}-api"
 }
 
 module "static_site" {

@@ -346,8 +346,8 @@ class Plans:
                 (root / "api_function_test_override.tf").write_text(
                     'module "api" {\n  function = {\n'
                     '    name       = "shop-${terraform.workspace}-api"\n'
-                    f'    arn        = "{arn}"\n'
                     "    alias_name = terraform.workspace\n  }\n"
+                    f'  function_arn = "{arn}"\n'
                     f'  site_origin = "{PINNED_SITE_ORIGIN}"\n}}\n'
                 )
                 pinned = Terraform(root, self.cli_config, self.terraform.manifest, self.scratch)

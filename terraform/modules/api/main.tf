@@ -73,7 +73,7 @@ locals {
     "{{cors_allow_methods}}", local.placeholders["{{cors_allow_methods}}"]),
     "{{cors_allow_headers}}", local.placeholders["{{cors_allow_headers}}"]),
     "{{cors_max_age}}", local.placeholders["{{cors_max_age}}"]),
-  "{{api_function_arn}}", var.function.arn)
+  "{{api_function_arn}}", var.function_arn)
 
   # The provider passes method_path verbatim into UpdateStage's patch paths
   # (/<method_path>/caching/enabled), which are JSON Pointers: every "/" of

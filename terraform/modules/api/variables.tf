@@ -27,12 +27,21 @@ variable "contract_path" {
 }
 
 variable "function" {
-  description = "The Lambda function behind every aws_proxy route: name, unqualified ARN, and the alias the stage variable names."
+  description = "The Lambda function behind every aws_proxy route: its name and the alias the stage variable names (the routes' permissions wait for both)."
   type = object({
     name       = string
-    arn        = string
     alias_name = string
   })
+}
+
+variable "function_arn" {
+  description = "Unqualified ARN of that function for the REST API body, built from its name rather than read from it, so the deployment's create_before_destroy does not spread to the function (see the root's module \"api\")."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+$", var.function_arn))
+    error_message = "function_arn must be an unqualified Lambda function ARN, e.g. arn:aws:lambda:eu-west-1:111122223333:function:shop-dev-api."
+  }
 }
 
 variable "cors_origins" {
