@@ -293,17 +293,19 @@ def mutation_scores() -> str:
         return "\nNot measured yet: `make mutate`, then `make docs`.\n"
     data = load("mutation")
     lines = [
-        f"`make mutate`, {data['date']}, mutmut {data['mutmut']}: "
+        f"`make mutate`, last run {data['date']}, mutmut {data['mutmut']}: "
         f"{data['killed']} of {data['total']} mutants killed ({data['score']:.1%}).",
         "",
-        "| file | mutants | killed | survived | score | target | equivalent, left out |",
-        "|---|---|---|---|---|---|---|",
+        "| file | mutants | killed | survived | score | target | equivalent, left out | measured |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, f in data["files"].items():
         verdict = "met" if f["score"] >= data["target"] else "**missed**"
+        when = f"{f['date']} at `{f['commit']}`" if "commit" in f else data["date"]
         lines.append(
             f"| `{name}` | {f['total']} | {f['killed']} | {f['survived']} | "
-            f"{f['score']:.1%} | ≥ {data['target']:.0%}: {verdict} | {f['equivalent']} |"
+            f"{f['score']:.1%} | ≥ {data['target']:.0%}: {verdict} | {f['equivalent']} "
+            f"| {when} |"
         )
     return "\n" + "\n".join(lines) + "\n"
 

@@ -52,7 +52,7 @@ TESTS = (
 LINE = re.compile(r"^\s+shop\.(\w+)\.(\S+): (.+)$")
 
 
-def prepare() -> None:
+def prepare(files: tuple[str, ...] = FILES) -> None:
     """A copy of the tracked tree with functions/ as src/, and mutmut's settings."""
     shutil.rmtree(TREE, ignore_errors=True)
     TREE.mkdir(parents=True)
@@ -78,7 +78,7 @@ def prepare() -> None:
         )
     )
     lines = ["[mutmut]", "source_paths = src/shop", "only_mutate ="]
-    lines += [f"    src/shop/{name}" for name in FILES]
+    lines += [f"    src/shop/{name}" for name in files]
     lines += ["also_copy =", "    api", "    envs", "    functions", "    local"]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in TESTS]
     lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
@@ -95,9 +95,9 @@ def equivalents() -> dict[str, str]:
     return found
 
 
-def collect(statuses: dict[str, str], accepted: dict[str, str]) -> dict:
+def collect(statuses: dict[str, str], accepted: dict[str, str], measured: dict) -> dict:
     files = {}
-    for name in FILES:
+    for name in measured["files"]:
         module = name.removesuffix(".py")
         mine = {k: v for k, v in statuses.items() if k.startswith(f"shop.{module}.")}
         equivalent = [k for k in mine if k in accepted and mine[k] != "killed"]
@@ -110,7 +110,13 @@ def collect(statuses: dict[str, str], accepted: dict[str, str]) -> dict:
             "survived": total - killed,
             "equivalent": len(equivalent),
             "score": round(killed / total, 4) if total else 1.0,
+            "date": measured["date"],
+            "commit": measured["commit"],
         }
+    return files
+
+
+def summarise(files: dict) -> dict:
     total = sum(f["total"] for f in files.values())
     killed = sum(f["killed"] for f in files.values())
     return {"total": total, "killed": killed, "score": round(killed / total, 4), "files": files}
@@ -119,6 +125,12 @@ def collect(statuses: dict[str, str], accepted: dict[str, str]) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="make mutate")
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=FILES,
+        help="measure these files again and keep the other files' last scores",
+    )
     parser.add_argument(
         "--survivors",
         action="store_true",
@@ -139,9 +151,10 @@ def main(argv=None) -> int:
         print(f"==> mutate: {len(names)} survivors again, with the current tests", file=sys.stderr)
     else:
         print(f"==> mutate: copying the tree to {TREE.relative_to(ROOT)}", file=sys.stderr)
-        prepare()
+        prepare(tuple(args.only or FILES))
         print(
-            f"==> mutate: mutmut over {', '.join(FILES)} ({len(TESTS)} test files)", file=sys.stderr
+            f"==> mutate: mutmut over {', '.join(args.only or FILES)} ({len(TESTS)} test files)",
+            file=sys.stderr,
         )
     subprocess.run(
         [MUTMUT, "run", "--max-children", str(args.max_children), *names], cwd=TREE, check=True
@@ -155,7 +168,16 @@ def main(argv=None) -> int:
         if (m := LINE.match(line))
     }
     accepted = equivalents()
-    data = collect(statuses, accepted)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    files = collect(
+        statuses, accepted, {"files": args.only or FILES, "date": now, "commit": commit}
+    )
+    if args.only and RESULT.is_file():  # the other files keep their last measure
+        files = {**json.loads(RESULT.read_text())["files"], **files}
+    data = summarise({name: files[name] for name in FILES if name in files})
     version = subprocess.run(
         [
             MUTMUT.with_name("python"),
@@ -167,7 +189,7 @@ def main(argv=None) -> int:
         check=True,
     ).stdout.strip()
     data = {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": now,
         "mutmut": version,
         "target": TARGET,
         "tests": list(TESTS),
