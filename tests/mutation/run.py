@@ -52,7 +52,7 @@ TESTS = (
 LINE = re.compile(r"^\s+shop\.(\w+)\.(\S+): (.+)$")
 
 
-def prepare(files: tuple[str, ...] = FILES) -> None:
+def prepare(modules: tuple[str, ...] = FILES) -> None:
     """A copy of the tracked tree with functions/ as src/, and mutmut's settings."""
     shutil.rmtree(TREE, ignore_errors=True)
     TREE.mkdir(parents=True)
@@ -78,7 +78,7 @@ def prepare(files: tuple[str, ...] = FILES) -> None:
         )
     )
     lines = ["[mutmut]", "source_paths = src/shop", "only_mutate ="]
-    lines += [f"    src/shop/{name}" for name in files]
+    lines += [f"    src/shop/{name}" for name in modules]
     lines += ["also_copy =", "    api", "    envs", "    functions", "    local"]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in TESTS]
     lines += ["pytest_add_cli_args =", "    -p", "    no:cacheprovider"]
