@@ -9,8 +9,8 @@ gives its diff).
 
 Runs in a scratch copy (build/mutate/tree) with `functions/` laid out as
 `src/`, where mutmut expects a package, so the working tree is never
-touched. The tests are the unit tier and the functional tests that need no
-MariaDB server: mutmut runs the covering tests once per mutant, and a
+touched. The tests are the modules' unit tests and the edge tests that need
+no MariaDB server: mutmut runs the covering tests once per mutant, and a
 throwaway server costs ~10 s to start, hundreds of times over.
 
 Equivalent mutants (no test can tell them apart from the original) are
