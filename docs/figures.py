@@ -301,7 +301,7 @@ def mutation_scores() -> str:
     ]
     for name, f in data["files"].items():
         verdict = "met" if f["score"] >= data["target"] else "**missed**"
-        when = f"{f['date']} at `{f['commit']}`" if "commit" in f else data["date"]
+        when = f.get("date", data["date"])
         lines.append(
             f"| `{name}` | {f['total']} | {f['killed']} | {f['survived']} | "
             f"{f['score']:.1%} | ≥ {data['target']:.0%}: {verdict} | {f['equivalent']} "

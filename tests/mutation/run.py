@@ -111,7 +111,6 @@ def collect(statuses: dict[str, str], accepted: dict[str, str], measured: dict) 
             "equivalent": len(equivalent),
             "score": round(killed / total, 4) if total else 1.0,
             "date": measured["date"],
-            "commit": measured["commit"],
         }
     return files
 
@@ -168,15 +167,13 @@ def main(argv=None) -> int:
         if (m := LINE.match(line))
     }
     accepted = equivalents()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    files = collect(
-        statuses, accepted, {"files": args.only or FILES, "date": now, "commit": commit}
-    )
+    files = collect(statuses, accepted, {"files": args.only or FILES, "date": now})
     if args.only and RESULT.is_file():  # the other files keep their last measure
-        files = {**json.loads(RESULT.read_text())["files"], **files}
+        last = json.loads(RESULT.read_text())
+        for kept in last["files"].values():
+            kept.setdefault("date", last["date"])
+        files = {**last["files"], **files}
     data = summarise({name: files[name] for name in FILES if name in files})
     version = subprocess.run(
         [
