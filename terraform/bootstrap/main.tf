@@ -16,7 +16,6 @@ locals {
 # --- State bucket -----------------------------------------------------------
 
 #trivy:ignore:AVD-AWS-0089 Access logging of the state bucket would need a second bucket per account; CloudTrail data events are the audit trail if one is wanted.
-#trivy:ignore:AVD-AWS-0132 SSE-S3 (AES256) encrypts every state at rest; a customer-managed key adds a key policy to keep right and no reader this protects against.
 resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_18: Access logging of the state bucket would need a second bucket per account; CloudTrail data events are the audit trail if one is wanted.
   #checkov:skip=CKV_AWS_144: One region holds the stages and their state; cross-region replication doubles the cost for a region-wide outage that stops the stages too.
@@ -38,6 +37,7 @@ resource "aws_s3_bucket_versioning" "state" {
   }
 }
 
+#trivy:ignore:AVD-AWS-0132 SSE-S3 (AES256) encrypts every state at rest; a customer-managed key adds a key policy to keep right and no reader this protects against.
 resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
   bucket = aws_s3_bucket.state.id
 
