@@ -33,9 +33,10 @@ lock: ## Re-pin requirements-dev.txt from requirements-dev.in
 	@(echo "# Generated from requirements-dev.in by \`make lock\`; do not edit by hand."; /tmp/shop-lock-venv/bin/pip freeze) > requirements-dev.txt
 	@rm -rf /tmp/shop-lock-venv
 
-lint: venv ## ruff format --check and ruff check
+lint: venv ## ruff format --check, ruff check, and actionlint on the workflows
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/ruff check .
+	@$(MAKE) --no-print-directory lint-workflows
 
 fmt: venv ## Format and auto-fix with ruff
 	@$(VENV)/bin/ruff format .

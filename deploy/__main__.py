@@ -1,12 +1,15 @@
-"""`python -m deploy <command> --env <stage>`: plan, deploy, destroy, rollback, logs, rehearse;
-`python -m deploy bootstrap`: the account's one-time settings (deploy/bootstrap.py)."""
+"""`python -m deploy <command> --env <stage>`: plan, deploy, destroy, rollback, releases,
+drift, logs, rehearse; `python -m deploy pr-comment`: the plan review comment of a pull
+request; `python -m deploy bootstrap`: the account's one-time settings (deploy/bootstrap.py)."""
 
 import argparse
 import re
 import sys
 import time
+from pathlib import Path
 
-from deploy import preflight, rehearsal, release
+from deploy import drift as drift_check
+from deploy import history, preflight, rehearsal, release, ship
 from deploy.steps import DeployError, Steps
 from deploy.terraform import ROOT, Stack, change_counts, use_cli_environment
 
@@ -93,7 +96,7 @@ def review_plan(steps: Steps, stack: Stack, planned: dict) -> None:
 
 def deploy(args) -> None:
     text = release.tfvars(args.env)
-    steps = Steps(10)
+    steps = Steps(13)
     with steps.step(
         "preflight: stage, state bucket, credentials, account logging role, CA bundle, checkout"
     ):
@@ -113,19 +116,28 @@ def deploy(args) -> None:
         counts = change_counts(planned)
         print("    " + ", ".join(f"{n} to {k}" for k, n in counts.items()))
     review_plan(steps, stack, planned)
-    with steps.step("terraform apply"):
+    with steps.step("terraform apply: publish new versions (no alias moves yet)"):
         stack.apply()
         outputs = stack.outputs()
+    names = ship.Names(project_of(text), args.env)
+    migrate_timeout = outputs["functions"]["migrate"].get("timeout_s", 900)
+    aws = ship.Aws.from_session(session, migrate_timeout)
+    targets = {fn: out["version"] for fn, out in outputs["functions"].items()}
+    commit = release.git_commit()
+    ship.roll_out(steps, aws, names, targets, reason=f"make deploy of {commit[:12]}")
     post_apply(steps, session, outputs)
+    with steps.step("record the release and prune unreferenced versions"):
+        ship.record(
+            aws,
+            names,
+            commit=commit,
+            by=release.who(identity),
+            keep=outputs["release"]["keep_releases"],
+        )
 
 
 def post_apply(steps: Steps, session, outputs: dict) -> None:
-    """Migrations, site upload, cache invalidation and the smoke test."""
-    with steps.step("run migrations (invoke the migrate alias)"):
-        result = release.run_migrations(
-            session.client("lambda"), outputs["functions"]["migrate"]["alias_arn"]
-        )
-        print(f"    schema {result.get('before')} -> {result.get('after')}")
+    """Site upload, cache invalidation and the smoke test."""
     with steps.step("upload web/ to the site bucket"):
         contract = _contract()
         count = release.upload_site(
@@ -173,15 +185,56 @@ def rollback(args) -> None:
     text = release.tfvars(args.env)
     session = session_for(text)
     release.check_credentials(session)
-    names = ["api", "report", "migrate", "warmer"] if args.fn == "all" else [args.fn]
-    steps = Steps(len(names))
-    client = session.client("lambda")
-    for fn in names:
-        name = f"{project_of(text)}-{args.env}-{fn}"
-        with steps.step(f"move alias {name}:{args.env} back one version"):
-            before, after = release.rollback(client, name, args.env)
-            print(f"    version {before} -> {after}")
-    print("The next deploy moves the aliases forward again (Terraform owns them).")
+    names = ship.Names(project_of(text), args.env)
+    aws = ship.Aws.from_session(session, 0)
+    steps = Steps(3)
+    target = ship.roll_back(steps, aws, names)
+    print(
+        f"\n{args.env} serves the release of {target['at']} (commit {target['commit'][:12]}) "
+        "again. The schema stays (migrations are expand/contract); the next make deploy "
+        "rolls forward."
+    )
+
+
+def releases(args) -> None:
+    text = release.tfvars(args.env)
+    session = session_for(text)
+    release.check_credentials(session)
+    names = ship.Names(project_of(text), args.env)
+    recorded = history.load(session.client("ssm"), names.history)
+    if not recorded:
+        print(f"no release recorded for {args.env} yet ({names.history})")
+        return
+    now = ship.serving(session.client("lambda"), names)
+    print(f"releases of {args.env}, newest first ({names.history}):")
+    for entry in recorded:
+        mark = "*" if entry["versions"] == {k: now.get(k) for k in entry["versions"]} else " "
+        print(f"  {mark} {history.describe(entry)}")
+    print("  (* = serving now)")
+
+
+def drift(args) -> int:
+    text = release.tfvars(args.env)
+    steps = Steps(3)
+    with steps.step("preflight: state bucket and credentials"):
+        release.check_backend()
+        release.check_credentials(session_for(text))
+    stack = Stack(args.env)
+    with steps.step(f"terraform init (workspace {args.env})"):
+        stack.init()
+    with steps.step("terraform plan -refresh-only: does the live stage match the state?"):
+        planned = stack.plan(refresh_only=True)
+    summary = drift_check.summarise(planned)
+    print(summary.text)
+    return 2 if summary.drifted else 0
+
+
+def pr_comment(args) -> None:
+    from deploy import comment
+
+    commit = args.commit or release.git_commit()
+    body = comment.write(args.out, commit=commit, run_url=args.run_url)
+    print(f"==> {args.out} ({len(body)} characters)")
 
 
 def logs(args) -> None:
@@ -214,7 +267,7 @@ def _bootstrap(args) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("plan", "deploy", "destroy", "rollback", "logs"):
+    for name in ("plan", "deploy", "destroy", "rollback", "releases", "drift", "logs"):
         command = sub.add_parser(name)
         command.add_argument("--env", required=True, help="stage: dev, qa or prod")
     sub.choices["plan"].add_argument("--offline", action="store_true", help="as CI: no AWS account")
@@ -233,10 +286,11 @@ def main(argv=None) -> int:
         "bootstrap", help="state bucket, API Gateway logging role, CI roles (once per account)"
     ).add_argument("--var-file", default="", help="default: terraform/bootstrap/account.tfvars")
     sub.choices["deploy"].add_argument("--allow-dirty", action="store_true")
+    comment = sub.add_parser("pr-comment", help="the plan review comment of every stage's plan")
+    comment.add_argument("--out", type=Path, default=ROOT / "build" / "plans" / "pr-comment.md")
+    comment.add_argument("--commit", default="", help="commit the plans are of (default HEAD)")
+    comment.add_argument("--run-url", default="", help="link to the CI run")
     sub.choices["destroy"].add_argument("--yes", action="store_true")
-    sub.choices["rollback"].add_argument(
-        "--fn", default="api", choices=["api", "report", "migrate", "warmer", "all"]
-    )
     sub.choices["logs"].add_argument(
         "--fn", default="api", choices=["api", "report", "migrate", "warmer"]
     )
@@ -245,11 +299,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     use_cli_environment()
     try:
-        {
+        code = {
             "plan": plan,
             "deploy": deploy,
             "destroy": destroy,
             "rollback": rollback,
+            "releases": releases,
+            "drift": drift,
+            "pr-comment": pr_comment,
             "logs": logs,
             "rehearse": _rehearse,
             "bootstrap": _bootstrap,
@@ -262,7 +319,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """What a deploy does around `terraform apply`, and the day-two commands.
 
-Preflight checks run before anything changes. After the apply: run the
-migrations by invoking the migrate alias, upload web/ and invalidate
-CloudFront, then smoke-test `GET /v1/health`. Rollback moves the aliases
-back one version; logs tails a function's log group.
+Preflight checks run before anything changes. After the apply (and the
+release itself, deploy/ship.py): the migrate invocation, upload web/ and
+invalidate CloudFront, then smoke-test `GET /v1/health`; logs tails a
+function's log group.
 """
 
 import json
@@ -102,17 +102,62 @@ def check_clean_tree(stage: str, allow_dirty: bool) -> None:
         )
 
 
+def git_commit() -> str:
+    """Return HEAD's commit, with `-dirty` when the checkout has uncommitted changes."""
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return (head or "unknown") + ("-dirty" if dirty else "")
+
+
+def who(identity: dict) -> str:
+    """Return who deploys: the caller's ARN, and the CI actor when CI runs it."""
+    import os
+
+    actor = os.environ.get("GITHUB_ACTOR")
+    return identity["Arn"] + (f" (github: {actor})" if actor else "")
+
+
+def migrate_client(session, function_timeout_s: int):
+    """Return a Lambda client for the migrate invocation: it waits longer than the
+    function may run and never retries.
+
+    boto3's default (60 s read timeout, retried) would give up on a slow
+    migration, then run it a second time while the first is still going.
+    """
+    from botocore.config import Config
+
+    config = Config(
+        read_timeout=function_timeout_s + 60,
+        connect_timeout=10,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+    return session.client("lambda", config=config)
+
+
 def run_migrations(lambda_client, alias_arn: str) -> dict:
-    """Invoke the migrate alias and return its answer; raise DeployError if it failed."""
+    """Invoke the migrate alias and return its answer; raise DeployError if it failed.
+
+    The error names what the function itself raised (its errorType and
+    errorMessage), not a client-side timeout or retry.
+    """
     response = lambda_client.invoke(
         FunctionName=alias_arn, Payload=json.dumps({"action": "upgrade"}).encode()
     )
     body = response["Payload"].read().decode()
     if response.get("FunctionError"):
+        try:
+            error = json.loads(body)
+            detail = f"{error.get('errorType', 'Error')}: {error.get('errorMessage', body)}"
+        except ValueError:
+            detail = body
         raise DeployError(
-            f"migrations failed: {body[:500]}",
-            hint="read the migrate function's logs (make logs ENV=<stage> FN=migrate); "
-            "the new code is deployed but the schema is not upgraded",
+            f"migrations failed: {detail[:500]}",
+            hint="read the migrate function's logs (make logs ENV=<stage> FN=migrate), "
+            "fix the migration and deploy again",
         )
     return json.loads(body)
 
@@ -193,28 +238,6 @@ def smoke_test(api_base_url: str, *, timeout: float = 60, opener=urllib.request.
         f"smoke test failed: GET {url} -> {last}",
         hint="the stack is applied; check make logs FN=api, or roll back with make rollback",
     )
-
-
-def rollback(lambda_client, function_name: str, alias: str) -> tuple[str, str]:
-    """Point `alias` at the version before its current one; return (from, to)."""
-    current = lambda_client.get_alias(FunctionName=function_name, Name=alias)["FunctionVersion"]
-    versions = sorted(
-        int(v["Version"])
-        for page in lambda_client.get_paginator("list_versions_by_function").paginate(
-            FunctionName=function_name
-        )
-        for v in page["Versions"]
-        if v["Version"] != "$LATEST"
-    )
-    older = [v for v in versions if v < int(current)]
-    if not older:
-        raise DeployError(
-            f"{function_name}:{alias} is at version {current}; there is no earlier version",
-            hint="nothing to roll back to; deploy a fixed build instead",
-        )
-    target = str(older[-1])
-    lambda_client.update_alias(FunctionName=function_name, Name=alias, FunctionVersion=target)
-    return current, target
 
 
 def tail_logs(logs, group: str, *, since_ms: int, follow: bool, out, sleep=time.sleep) -> None:

@@ -133,7 +133,7 @@ class Stack:
         else:
             self._run("init", input=False)
 
-    def plan(self, *, destroy: bool = False) -> dict:
+    def plan(self, *, destroy: bool = False, refresh_only: bool = False) -> dict:
         """Plan with envs/<stage>.tfvars into build/plans/; return the plan as JSON."""
         PLANS.mkdir(parents=True, exist_ok=True)
         flags = {
@@ -141,6 +141,7 @@ class Stack:
             "var_file": str(ROOT / "envs" / f"{self.stage}.tfvars"),
             "out": str(self.plan_file),
             "destroy": IsFlagged if destroy else None,
+            "refresh_only": IsFlagged if refresh_only else None,
         }
         if self.mode != "aws":
             # A scratch copy sits elsewhere; in terraform/ itself the default,

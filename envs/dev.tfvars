@@ -72,3 +72,9 @@ app_config = {
   warmer               = { concurrency = 2, hold_ms = 100, prime = true }
   features             = { order_emails = false, order_events = true }
 }
+
+# How a new api version gets traffic (all at once: nobody to protect); docs/terraform.md, "Releases".
+release = {
+  deployment_config = "CodeDeployDefault.LambdaAllAtOnce"
+  keep_releases     = 5
+}

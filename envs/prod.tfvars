@@ -77,3 +77,9 @@ app_config = {
   warmer               = { concurrency = 10, hold_ms = 100, prime = true }
   features             = { order_emails = true, order_events = true }
 }
+
+# How a new api version gets traffic (10% more every 2 minutes (20 minutes), alarms watching); docs/terraform.md, "Releases".
+release = {
+  deployment_config = "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes"
+  keep_releases     = 5
+}

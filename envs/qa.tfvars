@@ -71,3 +71,9 @@ app_config = {
   warmer               = { concurrency = 3, hold_ms = 100, prime = true }
   features             = { order_emails = true, order_events = true }
 }
+
+# How a new api version gets traffic (10% for 5 minutes, then the rest); docs/terraform.md, "Releases".
+release = {
+  deployment_config = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+  keep_releases     = 5
+}

@@ -302,3 +302,15 @@ module "monitoring" {
     relay_enabled = var.schedules.relay.enabled
   }
 }
+
+# Releases: CodeDeploy shifts the api alias (canary/linear per stage) behind
+# a pre-traffic hook and the api's alarms; docs/terraform.md, "Releases".
+module "release" {
+  source = "./modules/release"
+
+  name         = local.name
+  settings     = var.release
+  api_function = { name = module.api_function.function_name, arn = module.api_function.function_arn }
+  alarms       = module.monitoring.api_alarms
+  hook_package = local.packages["pretraffic"]
+}

@@ -51,6 +51,7 @@ output "functions" {
       environment = fn.environment
       # The Parameters and Secrets extension's layer, when attached.
       extension_layers = fn.extension_layer_arns
+      timeout_s        = var.functions[key].timeout_s
     }
   }
 }
@@ -103,4 +104,16 @@ output "site_url" {
 output "vpc_id" {
   description = "ID of the stage's VPC."
   value       = module.network.vpc_id
+}
+
+output "release" {
+  description = "What make deploy and make rollback use to move traffic: CodeDeploy application and group, its configuration, alarms, hook, and how many releases the history keeps."
+  value = {
+    application       = module.release.application_name
+    deployment_group  = module.release.deployment_group_name
+    deployment_config = module.release.deployment_config
+    alarms            = module.release.alarm_names
+    hook_function     = module.release.hook_function_name
+    keep_releases     = module.release.keep_releases
+  }
 }

@@ -520,3 +520,23 @@ variable "app_config" {
     error_message = "app_config.warmer.concurrency must be 1..functions.api.reserved_concurrency (more would only be throttled) and hold_ms 0-5000."
   }
 }
+
+variable "release" {
+  description = "How a release reaches the api: CodeDeploy's predefined Lambda configuration (all at once, canary or linear), how many releases the history keeps, and the pre-traffic hook's timeout and log retention."
+  type = object({
+    deployment_config       = string
+    keep_releases           = optional(number, 5)
+    hook_timeout_s          = optional(number, 60)
+    hook_log_retention_days = optional(number, 14)
+  })
+
+  validation {
+    condition     = can(regex("^CodeDeployDefault\\.Lambda(AllAtOnce|Canary10Percent(5|10|15|30)Minutes|Linear10PercentEvery(1Minute|(2|3|10)Minutes))$", var.release.deployment_config))
+    error_message = "release.deployment_config must be a predefined CodeDeploy Lambda configuration, e.g. CodeDeployDefault.LambdaAllAtOnce, CodeDeployDefault.LambdaCanary10Percent5Minutes or CodeDeployDefault.LambdaLinear10PercentEvery1Minute."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.release.hook_log_retention_days)
+    error_message = "release.hook_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
+  }
+}

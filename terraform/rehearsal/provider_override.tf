@@ -14,6 +14,7 @@ provider "aws" {
     apigateway     = var.rehearsal_endpoint
     cloudfront     = var.rehearsal_endpoint
     cloudwatch     = var.rehearsal_endpoint
+    codedeploy     = var.rehearsal_endpoint
     ec2            = var.rehearsal_endpoint
     events         = var.rehearsal_endpoint
     iam            = var.rehearsal_endpoint

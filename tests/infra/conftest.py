@@ -46,6 +46,8 @@ FUNCTIONS = {
     "migrate": ("shop.handlers.migrate.handler", ["deps", "migrations"]),
     "warmer": ("warmer.handler.handler", []),
 }
+# Built like the functions but no stage function: CodeDeploy's pre-traffic hook.
+HOOKS = {"pretraffic": ("pretraffic.handler.handler", [])}
 LAYERS = ("deps", "migrations")
 # Copying these would drag a developer's state or provider cache along.
 COPY_IGNORE = shutil.ignore_patterns(
@@ -89,7 +91,7 @@ def write_build(root: Path, architecture: str = "x86_64", salt: dict | None = No
     for layer in LAYERS:
         entry = _zip(build / f"{layer}.zip", "python/README", f"{layer}{salt.get(layer, '')}")
         manifest["layers"][layer] = {**entry, **common}
-    for name, (handler, layers) in FUNCTIONS.items():
+    for name, (handler, layers) in {**FUNCTIONS, **HOOKS}.items():
         entry = _zip(build / f"{name}.zip", f"{name}.py", f"# {name}{salt.get(name, '')}\n")
         manifest["functions"][name] = {**entry, **common, "handler": handler, "layers": layers}
     path = build / "manifest.json"

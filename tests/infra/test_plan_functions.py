@@ -2,7 +2,7 @@
 
 import json
 
-from .conftest import FUNCTIONS, Scenario
+from .conftest import FUNCTIONS, HOOKS, Scenario
 
 REBUILT_REPORT = Scenario("qa", build={"salt": {"report": "changed"}})
 
@@ -57,7 +57,7 @@ def function(plan, name):
 def test_every_function_publishes_from_the_manifest(plan, terraform, tfvars, stage):
     manifest = json.loads(terraform.manifest.read_text())
     package_root = terraform.manifest.parent.parent
-    assert len(plan.of_type("aws_lambda_function")) == len(FUNCTIONS)
+    assert len(plan.of_type("aws_lambda_function")) == len(FUNCTIONS) + len(HOOKS)
     for name in FUNCTIONS:
         fn = function(plan, name)
         built = manifest["functions"][name]

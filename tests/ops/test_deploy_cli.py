@@ -121,17 +121,50 @@ def _function_with_versions(aws_env, name: str, alias: str, versions: int):
     return lam
 
 
-def test_rollback_moves_the_alias_back_one_version_at_a_time(aws_env):
-    lam = _function_with_versions(aws_env, "shop-qa-api", "qa", versions=3)
-    first = run("rollback", "--env", "qa", env=aws_env)
-    assert first.returncode == 0, first.stderr
-    assert "version 3 -> 2" in first.stdout and "==> [1/1]" in first.stdout
+def test_releases_lists_the_history_and_marks_what_serves(aws_env):
+    from deploy import history
+
+    names = [f"shop-qa-{fn}" for fn in ("api", "report", "migrate", "warmer")]
+    lam = None
+    for name in names:
+        lam = _function_with_versions(aws_env, name, "qa", versions=2)
+    ssm = client(aws_env, "ssm")
+    history.record(
+        ssm,
+        "/shop/qa/releases",
+        history.new_release(
+            "qa",
+            dict.fromkeys(("api", "report", "migrate", "warmer"), "1"),
+            commit="a" * 40,
+            by="alice",
+            now=0,
+        ),
+        keep=5,
+    )
+    history.record(
+        ssm,
+        "/shop/qa/releases",
+        history.new_release(
+            "qa",
+            dict.fromkeys(("api", "report", "migrate", "warmer"), "2"),
+            commit="b" * 40,
+            by="bob",
+            now=86400,
+        ),
+        keep=5,
+    )
+    result = run("releases", "--env", "qa", env=aws_env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("  * 1970-01-02T00:00:00Z  commit bbbbbbbbbbbb  by bob")
+    assert lines[2].startswith("    1970-01-01T00:00:00Z  commit aaaaaaaaaaaa  by alice")
     assert lam.get_alias(FunctionName="shop-qa-api", Name="qa")["FunctionVersion"] == "2"
-    assert run("rollback", "--env", "qa", env=aws_env).returncode == 0
-    last = run("rollback", "--env", "qa", env=aws_env)
-    assert last.returncode == 1
-    assert "is at version 1; there is no earlier version" in last.stderr
-    assert lam.get_alias(FunctionName="shop-qa-api", Name="qa")["FunctionVersion"] == "1"
+
+
+def test_releases_before_the_first_release_says_so(aws_env):
+    result = run("releases", "--env", "dev", env=aws_env)
+    assert result.returncode == 0, result.stderr
+    assert "no release recorded for dev yet (/shop/dev/releases)" in result.stdout
 
 
 def test_logs_prints_the_functions_recent_lines(aws_env):
@@ -154,9 +187,14 @@ def test_logs_prints_the_functions_recent_lines(aws_env):
     assert group in result.stdout
 
 
+@pytest.fixture(scope="module")
+def offline_dev_plan():
+    return run("plan", "--env", "dev", "--offline", timeout=600)
+
+
 @pytest.mark.infra
-def test_offline_plan_reports_each_step_and_writes_the_plan_json():
-    result = run("plan", "--env", "dev", "--offline", timeout=600)
+def test_offline_plan_reports_each_step_and_writes_the_plan_json(offline_dev_plan):
+    result = offline_dev_plan
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     for step in (
         "[1/5] build",
@@ -175,4 +213,45 @@ def test_offline_plan_reports_each_step_and_writes_the_plan_json():
         "shop-dev-report",
         "shop-dev-migrate",
         "shop-dev-warmer",
+        "shop-dev-pretraffic",
     }
+
+
+@pytest.mark.infra
+def test_the_pull_request_comment_is_rendered_from_the_real_plan(offline_dev_plan, tmp_path):
+    from deploy import comment
+    from deploy.terraform import change_counts
+
+    assert offline_dev_plan.returncode == 0, offline_dev_plan.stderr
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    real = ROOT / "build/plans/dev.offline.json"
+    (plans / "dev.offline.json").write_bytes(real.read_bytes())  # qa and prod: no plan
+    out = tmp_path / "comment.md"
+    body = comment.write(out, commit="0123456789abcdef", run_url="https://ci/run/1", plans=plans)
+    counts = change_counts(json.loads(real.read_text()))
+    lines = body.splitlines()
+    assert lines[0] == comment.MARKER  # the workflow finds its own comment by it
+    assert (
+        f"| dev | {counts['create']} | {counts['update']} | {counts['replace']} "
+        f"| {counts['destroy']} | ✅ review: 16 checks, 0 failed" in body
+    )
+    assert "| qa | – | – | – | – | no plan: it failed, see the job log |" in body
+    assert "<details><summary>dev: review</summary>" in body
+    assert "## Terraform plan review: dev" in body  # the review itself, folded
+    assert out.read_text() == body and len(body) < comment.LIMIT
+
+
+def test_a_huge_review_is_cut_to_fit_one_comment():
+    from deploy import comment
+
+    class Report:
+        ok = False
+        summary = "review: 16 checks, 1 failed"
+        markdown = "finding\n" * 20_000
+
+    counts = {"create": 1, "update": 0, "replace": 0, "destroy": 0}
+    body = comment.render(dict.fromkeys(comment.STAGES, (counts, Report())), commit="c" * 40)
+    assert len(body) <= comment.LIMIT
+    assert body.count("cut to fit a comment") == 3
+    assert body.count("❌ review: 16 checks, 1 failed") == 3

@@ -76,11 +76,18 @@ resource "aws_lambda_function" "this" {
   }
 }
 
+# Created at the first version; later versions are moved onto the alias by
+# the deploy (after the migrations; the api's through CodeDeploy), so
+# Terraform never moves traffic nor fights CodeDeploy over it.
 resource "aws_lambda_alias" "this" {
   name             = var.alias_name
   description      = "Stage ${var.alias_name}; rollback points it at an earlier version"
   function_name    = aws_lambda_function.this.function_name
   function_version = aws_lambda_function.this.version
+
+  lifecycle {
+    ignore_changes = [function_version, routing_config]
+  }
 }
 
 resource "aws_lambda_provisioned_concurrency_config" "this" {

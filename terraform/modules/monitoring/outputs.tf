@@ -13,3 +13,11 @@ output "dashboard_name" {
   description = "Name of the stage's CloudWatch dashboard (orders, notifications, outbox, database, 503s by cause)."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "api_alarms" {
+  description = "The api's error and latency alarms and the REST API's 5xx alarm (name and ARN), which stop a deployment of the api."
+  value = [for a in [aws_cloudwatch_metric_alarm.lambda_errors["api"], aws_cloudwatch_metric_alarm.lambda_duration["api"], aws_cloudwatch_metric_alarm.api_5xx] : {
+    name = a.alarm_name
+    arn  = a.arn
+  }]
+}

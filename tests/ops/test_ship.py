@@ -1,0 +1,392 @@
+"""A release after the apply, against moto (Lambda aliases and versions, SSM,
+CloudWatch alarms) and botocore's Stubber where moto stops: moto creates
+CodeDeploy deployments but never runs them, and runs Lambda code only with
+Docker. The Stubber plays CodeDeploy's answers, and between two polls the
+test does to moto what CodeDeploy does on AWS (move the alias's routing
+weight, roll it back) and what CloudWatch does (an alarm fires).
+
+CodeDeploy's documented behaviour encoded here: traffic moves through the
+alias's routing configuration; on an alarm the deployment stops and the
+alias goes back to the original version
+(https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-steps-lambda.html,
+https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from deploy import canary, history, release, ship
+from deploy.steps import DeployError, Steps
+
+REGION = "eu-west-1"
+NAMES = ship.Names("shop", "qa")
+ROLE = [""]  # the execution role created in moto by the fixture
+ALARMS = ("shop-qa-api-errors", "shop-qa-api-latency")
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "build" / "release-transcripts"
+
+
+def _zip(text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", text)
+    return buffer.getvalue()
+
+
+def publish(lam, name: str, label: str) -> str:
+    """Publish a new version of `name` (creating it first); return the version."""
+    code = _zip(f"def handler(e, c):\n    return {label!r}\n")
+    try:
+        lam.update_function_code(FunctionName=name, ZipFile=code)
+    except lam.exceptions.ResourceNotFoundException:
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=ROLE[0],
+            Handler="handler.handler",
+            Code={"ZipFile": code},
+            Timeout=300,
+        )
+    return lam.publish_version(FunctionName=name)["Version"]
+
+
+@dataclass
+class Stage:
+    """A stage in moto after its first release, plus CodeDeploy and the migrate invoke stubbed."""
+
+    session: boto3.session.Session
+    aws: ship.Aws
+    codedeploy: Stubber
+    invoke: Stubber
+    clock: list = field(default_factory=lambda: [0.0])
+    ticks: list = field(default_factory=list)
+
+    @property
+    def lam(self):
+        return self.aws.lambda_client
+
+    def publish_all(self, label: str) -> dict[str, str]:
+        return {fn: publish(self.lam, name, label) for fn, name in NAMES.functions.items()}
+
+    def pace(self) -> canary.Pace:
+        def sleep(seconds):
+            self.clock[0] += seconds
+            if self.ticks:
+                self.ticks.pop(0)()
+
+        return canary.Pace(poll_s=60, sleep=sleep, clock=lambda: self.clock[0])
+
+    def migration(self, answer: dict, *, error: str | None = None) -> None:
+        body = json.dumps(answer).encode()
+        response = {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(body), len(body))}
+        if error:
+            response["FunctionError"] = error
+        self.invoke.add_response(
+            "invoke",
+            response,
+            {"FunctionName": "shop-qa-migrate:qa", "Payload": b'{"action": "upgrade"}'},
+        )
+
+    def deployment(self, current: str, target: str, script: list[tuple], config=None) -> None:
+        """Queue CodeDeploy's answers: one (status, effect, error) per poll.
+
+        `effect` runs before that poll's answer is read, as CodeDeploy or
+        CloudWatch would have acted by then.
+        """
+        self.codedeploy.add_response(
+            "get_deployment_group",
+            {
+                "deploymentGroupInfo": {
+                    "applicationName": NAMES.application,
+                    "deploymentGroupName": NAMES.group,
+                    "deploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+                    "alarmConfiguration": {
+                        "enabled": True,
+                        "alarms": [{"name": a} for a in ALARMS],
+                    },
+                }
+            },
+            {"applicationName": NAMES.application, "deploymentGroupName": NAMES.group},
+        )
+        spec = canary.appspec(NAMES.function("api"), "qa", current, target, NAMES.hook)
+        self.codedeploy.add_response(
+            "create_deployment",
+            {"deploymentId": f"d-{target}EXAMPLE"},
+            {
+                "applicationName": NAMES.application,
+                "deploymentGroupName": NAMES.group,
+                "description": _Any(),
+                "revision": {
+                    "revisionType": "AppSpecContent",
+                    "appSpecContent": {"content": spec},
+                },
+                **({"deploymentConfigName": config} if config else {}),
+            },
+        )
+        for index, (status, effect, error) in enumerate(script):
+            if index == 0:
+                effect()
+            else:
+                self.ticks.append(effect)
+            info = {"deploymentId": f"d-{target}EXAMPLE", "status": status}
+            if error:
+                info["errorInformation"] = {"code": "ALARM_ACTIVE", "message": error}
+                info["rollbackInfo"] = {"rollbackDeploymentId": f"d-{current}ROLLBACK"}
+            self.codedeploy.add_response(
+                "get_deployment", {"deploymentInfo": info}, {"deploymentId": f"d-{target}EXAMPLE"}
+            )
+
+    # What CodeDeploy and CloudWatch do between polls.
+    def route(self, target: str, weight: float):
+        return lambda: self.lam.update_alias(
+            FunctionName=NAMES.function("api"),
+            Name="qa",
+            RoutingConfig={"AdditionalVersionWeights": {target: weight}},
+        )
+
+    def settle(self, version: str):
+        return lambda: ship.move_alias(self.lam, NAMES.function("api"), "qa", version)
+
+    def alarm(self, name: str, state: str = "ALARM"):
+        return lambda: self.session.client("cloudwatch").set_alarm_state(
+            AlarmName=name, StateValue=state, StateReason="Threshold Crossed: test"
+        )
+
+
+class _Any:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __repr__(self):
+        return "<ANY>"
+
+
+@pytest.fixture
+def stage():
+    with mock_aws():
+        session = boto3.session.Session(
+            region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        ROLE[0] = session.client("iam").create_role(
+            RoleName="shop-qa-fn", AssumeRolePolicyDocument="{}"
+        )["Role"]["Arn"]
+        lam = session.client("lambda")
+        for name in NAMES.functions.values():
+            version = publish(lam, name, "release-1")
+            lam.create_alias(FunctionName=name, Name="qa", FunctionVersion=version)
+        cloudwatch = session.client("cloudwatch")
+        for alarm in ALARMS:
+            cloudwatch.put_metric_alarm(
+                AlarmName=alarm,
+                Namespace="AWS/Lambda",
+                MetricName="Errors",
+                Statistic="Sum",
+                Period=60,
+                EvaluationPeriods=1,
+                Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+            )
+        codedeploy = session.client("codedeploy")
+        invoke = release.migrate_client(session, 300)
+        aws = ship.Aws(
+            lambda_client=lam,
+            migrate=invoke,
+            codedeploy=codedeploy,
+            cloudwatch=cloudwatch,
+            ssm=session.client("ssm"),
+        )
+        with Stubber(codedeploy) as cd, Stubber(invoke) as inv:
+            yield Stage(session, aws, cd, inv)
+            cd.assert_no_pending_responses()
+            inv.assert_no_pending_responses()
+
+
+def transcript(name: str, text: str) -> None:
+    """Keep what the user saw; docs/terraform.md quotes these files."""
+    TRANSCRIPTS.mkdir(parents=True, exist_ok=True)
+    (TRANSCRIPTS / f"{name}.txt").write_text(text)
+
+
+def roll_out(stage: Stage, targets: dict, out: io.StringIO) -> None:
+    ship.roll_out(
+        Steps(3, out=out), stage.aws, NAMES, targets, reason="test", out=out, pace=stage.pace()
+    )
+
+
+def canary_that_succeeds(stage: Stage, current: str, target: str) -> None:
+    stage.deployment(
+        current,
+        target,
+        [
+            ("InProgress", lambda: None, None),  # the pre-traffic hook runs
+            ("InProgress", stage.route(target, 0.1), None),
+            ("InProgress", lambda: None, None),
+            ("Succeeded", stage.settle(target), None),
+        ],
+    )
+
+
+def test_migrate_client_waits_longer_than_the_function_and_never_retries():
+    session = boto3.session.Session(region_name=REGION)
+    client = release.migrate_client(session, 300)
+    assert client.meta.config.read_timeout > 300
+    assert client.meta.config.retries["total_max_attempts"] == 1
+
+
+def test_a_failed_migration_leaves_the_old_version_serving(stage):
+    # GIVEN release 1 serving and release 2 published by the apply
+    targets = stage.publish_all("release-2")
+    stage.migration(
+        {"errorType": "OperationalError", "errorMessage": "(1060, \"Duplicate column 'sku'\")"},
+        error="Unhandled",
+    )
+    out = io.StringIO()
+    # WHEN the migration fails
+    with pytest.raises(DeployError) as failed:
+        roll_out(stage, targets, out)
+    # THEN the deploy stops with the function's own error, before CodeDeploy is asked anything
+    assert "migrations failed: OperationalError: (1060, \"Duplicate column 'sku'\")" in str(
+        failed.value.message
+    )
+    assert "every serving alias still runs the old version" in failed.value.message
+    # AND every alias, migrate included, still points at release 1
+    assert ship.serving(stage.lam, NAMES) == dict.fromkeys(ship.FUNCTIONS, "1")
+
+
+def test_an_alarm_during_the_canary_rolls_back_and_the_deploy_fails(stage):
+    targets = stage.publish_all("release-2")
+    stage.migration({"before": "0001", "after": "0001", "head": "0001"})
+    stage.deployment(
+        "1",
+        "2",
+        [
+            ("InProgress", lambda: None, None),
+            ("InProgress", stage.route("2", 0.1), None),
+            ("InProgress", stage.alarm("shop-qa-api-errors"), None),
+            (
+                "Stopped",
+                stage.settle("1"),
+                "One or more alarms have been activated: shop-qa-api-errors",
+            ),
+        ],
+    )
+    out = io.StringIO()
+    with pytest.raises(DeployError) as failed:
+        roll_out(stage, targets, out)
+    lines = out.getvalue()
+    assert " 10% on version 2" in lines and "shop-qa-api-errors ALARM" in lines
+    assert "was rolled back: ALARM_ACTIVE" in failed.value.message
+    assert "qa serves version 1" in failed.value.message
+    # the api is back on release 1 and report/warmer never moved
+    served = ship.serving(stage.lam, NAMES)
+    assert (served["api"], served["report"], served["warmer"]) == ("1", "1", "1")
+    assert history.load(stage.aws.ssm, NAMES.history) == []  # nothing recorded
+    transcript("canary-rolled-back", lines + f"\nerror: {failed.value.message}\n")
+
+
+def test_a_second_deploy_after_a_failed_one_succeeds_and_is_recorded(stage):
+    # GIVEN a deploy of release 2 that CodeDeploy rolled back
+    bad = stage.publish_all("release-2")
+    stage.migration({"before": "0001", "after": "0001", "head": "0001"})
+    stage.deployment("1", "2", [("Stopped", stage.settle("1"), "alarm")])
+    with pytest.raises(DeployError):
+        roll_out(stage, bad, io.StringIO())
+    # WHEN the fixed build (release 3) is deployed
+    fixed = stage.publish_all("release-3")
+    stage.migration({"before": "0001", "after": "0002", "head": "0002"})
+    canary_that_succeeds(stage, "1", "3")
+    out = io.StringIO()
+    roll_out(stage, fixed, out)
+    entry = ship.record(
+        stage.aws,
+        NAMES,
+        commit="c0ffee" * 6 + "abcd",
+        by="arn:aws:iam::1:user/dev",
+        keep=5,
+        out=out,
+    )
+    # THEN every alias serves release 3, and it is the recorded release
+    assert ship.serving(stage.lam, NAMES) == dict.fromkeys(ship.FUNCTIONS, "3")
+    assert history.load(stage.aws.ssm, NAMES.history) == [entry]
+    assert entry["versions"]["api"] == "3" and entry["by"] == "arn:aws:iam::1:user/dev"
+    text = out.getvalue()
+    transcript("canary-succeeded", text)
+    assert "schema 0001 -> 0002" in text and "Succeeded  100% on version 3" in text
+    # the never-served release 2 is pruned; release 1 is not recorded either
+    assert history.published(stage.lam, NAMES.function("api")) == ["3"]
+
+
+def test_rollback_returns_every_alias_to_the_recorded_release(stage):
+    # GIVEN release 1 recorded, then release 2 deployed and recorded
+    ship.record(stage.aws, NAMES, commit="1" * 40, by="alice", keep=5, out=io.StringIO())
+    targets = stage.publish_all("release-2")
+    stage.migration({"before": "0001", "after": "0002", "head": "0002"})
+    canary_that_succeeds(stage, "1", "2")
+    roll_out(stage, targets, io.StringIO())
+    ship.record(stage.aws, NAMES, commit="2" * 40, by="bob", keep=5, out=io.StringIO())
+    # WHEN rolling back (all at once: that code already served)
+    stage.deployment(
+        "2",
+        "1",
+        [("InProgress", lambda: None, None), ("Succeeded", stage.settle("1"), None)],
+        config=canary.ALL_AT_ONCE,
+    )
+    out = io.StringIO()
+    target = ship.roll_back(Steps(3, out=out), stage.aws, NAMES, out=out, pace=stage.pace())
+    # THEN every alias serves release 1 again, the api through CodeDeploy
+    assert target["commit"] == "1" * 40
+    assert ship.serving(stage.lam, NAMES) == dict.fromkeys(ship.FUNCTIONS, "1")
+    text = out.getvalue()
+    assert "serving now: api 2, report 2, migrate 2, warmer 2" in text
+    assert "deployment d-1EXAMPLE: shop-qa-api:qa 2 -> 1" in text
+    transcript("rollback", text)
+    # AND a second rollback finds nothing older, and says so
+    with pytest.raises(DeployError, match="serve the oldest recorded release"):
+        ship.roll_back(Steps(3, out=io.StringIO()), stage.aws, NAMES, out=io.StringIO())
+
+
+def test_pruning_keeps_every_version_an_alias_or_the_history_points_at(stage):
+    lam, name = stage.lam, NAMES.function("report")
+    versions = [publish(lam, name, f"r{i}") for i in range(2, 9)]  # 2..8
+    assert versions == [str(v) for v in range(2, 9)]
+    # history names 3 and 5; the alias serves 6 while a canary routes to 7; 8 is the newest
+    recorded = [
+        history.new_release("qa", {"report": "5"}, commit="b", by="x"),
+        history.new_release("qa", {"report": "3"}, commit="a", by="x"),
+    ]
+    lam.update_alias(
+        FunctionName=name,
+        Name="qa",
+        FunctionVersion="6",
+        RoutingConfig={"AdditionalVersionWeights": {"7": 0.1}},
+    )
+    deleted = history.prune(lam, {"report": name}, recorded)
+    assert deleted == {"report": ["1", "2", "4"]}
+    assert history.published(lam, name) == ["3", "5", "6", "7", "8"]
+
+
+def test_history_keeps_the_newest_releases_and_refuses_a_silly_size(stage):
+    ssm = stage.aws.ssm
+    for index in range(4):
+        history.record(
+            ssm,
+            NAMES.history,
+            history.new_release("qa", {"api": str(index)}, commit="c", by="x"),
+            keep=3,
+        )
+    assert [r["versions"]["api"] for r in history.load(ssm, NAMES.history)] == ["3", "2", "1"]
+    with pytest.raises(DeployError, match="keep_releases must be 1-10"):
+        history.record(ssm, NAMES.history, {}, keep=0)
