@@ -180,7 +180,11 @@ def record(
     print(f"    release {history.describe(entry)}", file=out)
     deleted = history.prune(aws.lambda_client, names.functions, kept)
     pruned = ", ".join(f"{fn} {' '.join(v)}" for fn, v in deleted.items() if v) or "nothing"
-    print(f"    pruned: {pruned} (kept what {len(kept)} releases and the aliases use)", file=out)
+    print(
+        f"    pruned: {pruned} (kept: the versions of the last {len(kept)} release(s), "
+        "what an alias points at, the newest)",
+        file=out,
+    )
     return entry
 
 

@@ -32,7 +32,7 @@ from deploy.steps import DeployError, Steps
 REGION = "eu-west-1"
 NAMES = ship.Names("shop", "qa")
 ROLE = [""]  # the execution role created in moto by the fixture
-ALARMS = ("shop-qa-api-errors", "shop-qa-api-latency")
+ALARMS = ("shop-qa-api-errors", "shop-qa-api-duration-near-timeout", "shop-qa-api-5xx")
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "build" / "release-transcripts"
 
 

@@ -1,9 +1,10 @@
-# Rehearsal only: moto returns neither a deployment group's alarm
-# configuration nor a function's logging_config, so every plan would update
-# them (and re-read the policies that depend on them).
+# Rehearsal only: moto returns a deployment group without its alarm
+# configuration and with an empty load balancer block, and a function
+# without its logging_config, so every plan would update them (and re-read
+# the policies that depend on them).
 resource "aws_codedeploy_deployment_group" "api" {
   lifecycle {
-    ignore_changes = [alarm_configuration]
+    ignore_changes = [alarm_configuration, load_balancer_info]
   }
 }
 
