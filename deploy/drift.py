@@ -21,9 +21,19 @@ class Summary:
     text: str
 
 
+EMPTY = (None, {}, [], "")
+
+
 def changed_attributes(before: dict | None, after: dict | None) -> list[str]:
+    """Top-level attributes that differ; null and empty count as the same (a refresh
+    often reads back `{}` where the state holds null, which is no change at all)."""
     before, after = before or {}, after or {}
-    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+    def same(key):
+        old, new = before.get(key), after.get(key)
+        return old == new or (old in EMPTY and new in EMPTY)
+
+    return sorted(k for k in set(before) | set(after) if not same(k))
 
 
 def summarise(plan: dict, *, limit: int = 6) -> Summary:
@@ -34,6 +44,8 @@ def summarise(plan: dict, *, limit: int = 6) -> Summary:
         actions = change["actions"]
         verb = VERBS.get(actions[-1], "/".join(actions))
         attrs = changed_attributes(change.get("before"), change.get("after"))
+        if actions == ["update"] and not attrs:
+            continue  # only null-versus-empty noise
         shown = ", ".join(attrs[:limit]) + (
             f" (+{len(attrs) - limit} more)" if attrs[limit:] else ""
         )
@@ -43,7 +55,8 @@ def summarise(plan: dict, *, limit: int = 6) -> Summary:
         )
     if not lines:
         return Summary(False, "no drift: the live stage matches the Terraform state")
-    head = f"drift: {len(lines)} resource{'s' if len(lines) != 1 else ''} differ from the state"
+    many = len(lines) != 1
+    head = f"drift: {len(lines)} resource{'s differ' if many else ' differs'} from the state"
     tail = (
         "next: if the change was intended, put it in the code and deploy; "
         "otherwise make deploy puts the code's values back"

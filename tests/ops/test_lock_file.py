@@ -86,6 +86,7 @@ def versions_only(tmp_path):
     return root, write_cli_config(tmp_path)
 
 
+@pytest.mark.infra
 def test_linux_amd64_hash_matches_the_mirror_and_init_verifies_it(versions_only):
     # GIVEN a root with only the provider requirement, and a lock computed from the mirror
     root, config = versions_only

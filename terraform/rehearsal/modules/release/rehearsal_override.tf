@@ -1,11 +1,42 @@
-# Rehearsal only: moto returns a deployment group without its alarm
-# configuration and with an empty load balancer block, and a function
-# without its logging_config, so every plan would update them (and re-read
-# the policies that depend on them).
+# Rehearsal only: moto creates CodeDeploy applications and deployment groups
+# but cannot delete them (DeleteApplication and DeleteDeploymentGroup answer
+# 500), so the rehearsal's destroy would fail. They are not created here;
+# the offline plan tests check them, and the hook function and both roles
+# are still applied and destroyed. moto also returns a function without its
+# logging_config (every plan would update it).
+resource "aws_codedeploy_app" "this" {
+  count = 0
+}
+
 resource "aws_codedeploy_deployment_group" "api" {
-  lifecycle {
-    ignore_changes = [alarm_configuration, load_balancer_info]
+  count    = 0
+  app_name = "rehearsal"
+}
+
+data "aws_iam_policy_document" "hook" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.hook.arn}:*"]
   }
+
+  statement {
+    sid       = "InvokeApiVersions"
+    actions   = ["lambda:InvokeFunction"]
+    resources = ["${var.api_function.arn}:*"]
+  }
+}
+
+output "application_name" {
+  value = "${var.name} (not created in the rehearsal)"
+}
+
+output "deployment_group_name" {
+  value = "${var.name}-api (not created in the rehearsal)"
+}
+
+output "deployment_config" {
+  value = var.settings.deployment_config
 }
 
 resource "aws_lambda_function" "hook" {
