@@ -71,7 +71,7 @@ class Names:
 
     @property
     def application(self) -> str:
-        return f"{self.project}-{self.stage}"
+        return f"{self.project}-{self.stage}-release"
 
     @property
     def group(self) -> str:

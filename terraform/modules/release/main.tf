@@ -4,8 +4,10 @@
 # (deploy/canary.py). CodeDeploy runs the pre-traffic hook, shifts the
 # alias by the stage's configuration, watches the alarms and rolls back by
 # itself.
+# Named <project>-<stage>-release so the stage's CI apply role, scoped to
+# <project>-<stage>-* (terraform/bootstrap), may use it.
 resource "aws_codedeploy_app" "this" {
-  name             = var.name
+  name             = "${var.name}-release"
   compute_platform = "Lambda"
 }
 

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Prefix of every name (<project>-<stage>); the application is named so, the group <name>-api."
+  description = "Prefix of every name (<project>-<stage>): the application is <name>-release, the group <name>-api, the hook <name>-pretraffic."
   type        = string
 
   validation {
