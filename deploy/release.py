@@ -156,8 +156,9 @@ def run_migrations(lambda_client, alias_arn: str) -> dict:
             detail = body
         raise DeployError(
             f"migrations failed: {detail[:500]}",
-            hint="read the migrate function's logs (make logs ENV=<stage> FN=migrate), "
-            "fix the migration and deploy again",
+            hint="the schema is not upgraded and traffic did not move; read the migrate "
+            "function's logs (make logs ENV=<stage> FN=migrate), fix the migration and "
+            "deploy again",
         )
     return json.loads(body)
 
