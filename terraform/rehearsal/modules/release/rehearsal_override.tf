@@ -28,15 +28,18 @@ data "aws_iam_policy_document" "hook" {
 }
 
 output "application_name" {
-  value = "${var.name} (not created in the rehearsal)"
+  description = "Not created in the rehearsal (moto cannot delete it)."
+  value       = "${var.name}-release (not created in the rehearsal)"
 }
 
 output "deployment_group_name" {
-  value = "${var.name}-api (not created in the rehearsal)"
+  description = "Not created in the rehearsal (moto cannot delete it)."
+  value       = "${var.name}-api (not created in the rehearsal)"
 }
 
 output "deployment_config" {
-  value = var.settings.deployment_config
+  description = "The configuration the group would have."
+  value       = var.settings.deployment_config
 }
 
 resource "aws_lambda_function" "hook" {
