@@ -110,6 +110,17 @@ def test_the_previous_release_serves_on_the_schema_migrated_to_head(
     )
     topic = session.client("sns", endpoint_url=moto_server).create_topic(Name="shop-dev-orders")
     session.client("ses", endpoint_url=moto_server).verify_email_identity(EmailAddress=SENDER)
+    from local.extension import ExtensionServer
+
+    # The Parameters and Secrets extension the functions read config through,
+    # emulated on 127.0.0.1 over the moto server.
+    extension = ExtensionServer(
+        ssm=ssm,
+        secrets=session.client("secretsmanager", endpoint_url=moto_server),
+        token="compat-session-token",
+        parameter_ttl=0,
+        secret_ttl=0,
+    )
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHOP_"))},
         **aws,
@@ -127,15 +138,16 @@ def test_the_previous_release_serves_on_the_schema_migrated_to_head(
         "list_products": load_event("list_products", query={}),
     }
     # WHEN the old handler serves a write, an order and a read
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        input=json.dumps(events),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    with extension:
+        result = subprocess.run(
+            [sys.executable, "-c", SCRIPT],
+            input=json.dumps(events),
+            env={**env, **extension.env()},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert result.returncode == 0, result.stderr[-6000:]
     answers = json.loads(result.stdout.splitlines()[-1])
     # THEN every answer is what the old code meant, on the new schema
