@@ -253,6 +253,16 @@ def planned_only(plan: dict, values: dict) -> list[dict]:
         db["performance_insights_enabled"],
         values["database"].get("performance_insights", False),
     )
+    (api,) = [
+        c["change"]["after"]
+        for c in plan["resource_changes"]
+        if c["address"] == "module.api_function.aws_lambda_function.this"
+    ]
+    facts.equal(
+        "planned api SnapStart",
+        bool(api.get("snap_start")),
+        bool(values["functions"]["api"].get("snap_start", False)),
+    )
     return facts.done()
 
 

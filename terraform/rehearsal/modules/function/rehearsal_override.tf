@@ -1,8 +1,9 @@
-# Rehearsal only: moto neither returns a function's logging_config (every plan
-# would publish a new version) nor implements provisioned concurrency.
+# Rehearsal only: moto neither returns a function's logging_config nor its
+# snap_start (every plan would publish a new version), nor implements
+# provisioned concurrency. SnapStart is checked in the rehearsal's own plan.
 resource "aws_lambda_function" "this" {
   lifecycle {
-    ignore_changes = [logging_config]
+    ignore_changes = [logging_config, snap_start]
   }
 }
 
