@@ -348,6 +348,10 @@ def _check_site_and_notifications(
         f"{want.name}-db-cpu",
         f"{want.name}-db-connections",
         f"{want.name}-db-free-storage",
+        # The application's own alarms (modules/monitoring/application.tf).
+        f"{want.name}-outbox-backlog-age",
+        f"{want.name}-notifications-parked",
+        f"{want.name}-api-503-rate",
     }
     names |= {
         f"{want.function(fn)}-{kind}"
