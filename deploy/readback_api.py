@@ -46,24 +46,32 @@ def check_api(facts, aws, want, outputs: dict, account: str) -> None:
         sorted({s["Resource"] for s in statements}),
         [outputs["functions"]["api"]["alias_arn"]],
     )
-    for fn, rule in (("report", "daily-report"), ("warmer", "warm-api")):
+    # Each function's schedules: rule suffix -> its key in var.schedules.
+    schedules = {
+        "report": {"daily-report": "report", "relay": "relay"},
+        "warmer": {"warm-api": "warmer"},
+    }
+    for fn, rules in schedules.items():
         name = want.function(fn)
-        described = aws.events.describe_rule(Name=f"{name}-{rule}")
+        described = {rule: aws.events.describe_rule(Name=f"{name}-{rule}") for rule in rules}
         facts.equal(
             f"{name}:{stage} EventBridge SourceArn",
             _source_arns(_policy(aws, name, stage), "events.amazonaws.com"),
-            [described["Arn"]],
+            sorted(d["Arn"] for d in described.values()),
         )
-        targets = aws.events.list_targets_by_rule(Rule=f"{name}-{rule}")["Targets"]
-        facts.equal(
-            f"{name}-{rule} target",
-            [t["Arn"] for t in targets],
-            [outputs["functions"][fn]["alias_arn"]],
-        )
-        enabled = want.variables["schedules"]["warmer" if fn == "warmer" else "report"]["enabled"]
-        facts.equal(
-            f"{name}-{rule} state", described["State"], "ENABLED" if enabled else "DISABLED"
-        )
+        for rule, key in rules.items():
+            targets = aws.events.list_targets_by_rule(Rule=f"{name}-{rule}")["Targets"]
+            facts.equal(
+                f"{name}-{rule} target",
+                [t["Arn"] for t in targets],
+                [outputs["functions"][fn]["alias_arn"]],
+            )
+            enabled = want.variables["schedules"][key]["enabled"]
+            facts.equal(
+                f"{name}-{rule} state",
+                described[rule]["State"],
+                "ENABLED" if enabled else "DISABLED",
+            )
 
     settings = want.variables["api"]
     got = aws.apigateway.get_stage(restApiId=api_id, stageName=stage)
