@@ -15,6 +15,17 @@ from collections.abc import Callable, Iterable
 
 from local.responses import Reply
 
+# The headers of a read that refreshes its entry: `max-age=0` counts only from
+# a SigV4-signed caller (see local.gateway); the local gateway checks the
+# scheme, not the signature.
+FRESH_READ = {
+    "Cache-Control": "max-age=0",
+    "Authorization": (
+        "AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/execute-api/aws4_request, "
+        "SignedHeaders=host, Signature=unchecked"
+    ),
+}
+
 _SOURCES = {
     "querystring": "query",
     "multivaluequerystring": "query",

@@ -36,11 +36,34 @@ from local.responses import Reply
 from local.validation import body_is_valid, missing_parameters
 from local.workers import Pool
 
+# A `Cache-Control: max-age=0` read invalidates its entry only for a caller
+# allowed `execute-api:InvalidateCache`; the stage requires that authorization
+# and, for anyone else, ignores the header and flags the answer
+# (`require_authorization_for_cache_control`, `SUCCEED_WITH_RESPONSE_HEADER` in
+# terraform/modules/api/main.tf). See
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html#invalidate-method-caching
+# The local gateway enforces no IAM: any SigV4-style `Authorization` header
+# counts as allowed, its signature is not checked. AWS's warning header was
+# not confirmed; this local one marks the same case.
+IGNORED_HEADER = ("x-cache-control-ignored", "unauthorized")
+SIGV4_SCHEME = "aws4-hmac-sha256"
 
-def forces_miss(cache_control: str | None) -> bool:
+
+def asks_fresh(cache_control: str | None) -> bool:
     """Return True when the client asks for a fresh answer (`Cache-Control: max-age=0`)."""
     directives = {d.strip().lower().replace(" ", "") for d in (cache_control or "").split(",")}
     return "max-age=0" in directives
+
+
+def is_signed(authorization: str | None) -> bool:
+    """Return True for a SigV4 `Authorization: AWS4-HMAC-SHA256 ...` (signature unchecked)."""
+    scheme, _, rest = (authorization or "").strip().partition(" ")
+    return scheme.lower() == SIGV4_SCHEME and bool(rest.strip())
+
+
+def forces_miss(cache_control: str | None, authorization: str | None) -> bool:
+    """Return True when the request may invalidate its entry: max-age=0 from a signed caller."""
+    return asks_fresh(cache_control) and is_signed(authorization)
 
 
 class Gateway:
@@ -118,15 +141,21 @@ class Gateway:
                 path=path_params,
                 headers=headers,
             )
-            if not forces_miss(headers.get("cache-control")):
+            cache_control = headers.get("cache-control")
+            ignored = asks_fresh(cache_control) and not is_signed(headers.get("authorization"))
+            if not forces_miss(cache_control, headers.get("authorization")):
                 hit = self.cache.get(key)
                 if hit is not None:
                     hit.set_header("x-cache", "hit")
+                    if ignored:
+                        hit.set_header(*IGNORED_HEADER)
                     return hit, "cache hit"
         reply, note = self._invoke(route, request, path_params, request_id, api_key)
         if key is not None:
             self.cache.put(key, reply)
             reply.set_header("x-cache", "miss")
+            if ignored:
+                reply.set_header(*IGNORED_HEADER)
             note += " cache miss"
         return reply, note
 

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from local.cache import FRESH_READ
 from local.httpd import urlopen
 
 CATALOGUE = Path(__file__).with_name("catalogue.json")
@@ -40,9 +41,7 @@ def _call(url: str, *, method: str = "GET", body=None, headers=None) -> tuple[in
 
 def product_count(api_url: str) -> int:
     """Return how many products the API lists (bypassing the gateway cache)."""
-    status, body = _call(
-        f"{api_url}/v1/products?page_size=1", headers={"Cache-Control": "max-age=0"}
-    )
+    status, body = _call(f"{api_url}/v1/products?page_size=1", headers=dict(FRESH_READ))
     if status != 200:
         raise SeedError(f"GET /v1/products answered {status}: {body}")
     return int(body["total"])

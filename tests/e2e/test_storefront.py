@@ -19,13 +19,15 @@ import requests
 import yaml
 from playwright.sync_api import expect
 
+from local.cache import FRESH_READ
+
 # Skipped (by conftest) only when /usr/bin/chromium is missing.
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-NO_CACHE = {"Cache-Control": "max-age=0"}  # read past the gateway cache
+NO_CACHE = FRESH_READ  # read past the gateway cache (a signed max-age=0)
 
 
 def api_get(stack, path: str) -> requests.Response:

@@ -1,14 +1,16 @@
 """The gateway cache keys exactly on the contract's cacheKeyParameters, through
-the real handler: every key parameter separates entries, `max-age=0` is a
-miss, entries expire, and dropping parameters from the key shows the pitfall
-of `?p1=1&p2=2` and `?p1=29&p2=28` sharing an answer."""
+the real handler: every key parameter separates entries, a signed `max-age=0`
+is a miss (an unsigned one is ignored with a warning), entries expire, and
+dropping parameters from the key shows the pitfall of `?p1=1&p2=2` and
+`?p1=29&p2=28` sharing an answer."""
 
 import pytest
 import requests
-from localkit import send
+from localkit import API_KEY, send
 
-from local.cache import ResponseCache, parse_key_parameter
-from local.gateway import Gateway
+from local.cache import FRESH_READ, ResponseCache, parse_key_parameter
+from local.gateway import IGNORED_HEADER, Gateway, forces_miss
+from local.responses import Reply
 
 LIST = "/v1/products"
 BASE = {"category": "kitchen", "sort": "price", "page": "1", "page_size": "5"}
@@ -80,12 +82,62 @@ def test_the_path_parameter_and_origin_are_in_the_product_key(api, local_stack):
     assert other_id.json()["id"] == 2
 
 
-def test_max_age_0_is_a_miss_that_refreshes_the_entry(api, local_stack):
+def test_a_signed_max_age_0_is_a_miss_that_refreshes_the_entry(api, local_stack):
     assert api(LIST, BASE).headers["x-cache"] == "miss"
     assert api(LIST, BASE).headers["x-cache"] == "hit"
-    fresh = api(LIST, BASE, headers={"Cache-Control": "max-age=0"})
+    fresh = api(LIST, BASE, headers=FRESH_READ)
     assert fresh.headers["x-cache"] == "miss"
+    assert IGNORED_HEADER[0] not in fresh.headers
     assert api(LIST, BASE).headers["x-cache"] == "hit"
+
+
+def test_an_unsigned_max_age_0_is_ignored_and_flagged(local_stack):
+    # AWS ignores max-age=0 from a caller without execute-api:InvalidateCache and,
+    # with SUCCEED_WITH_RESPONSE_HEADER, flags the answer:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html#invalidate-method-caching
+    clock = Clock()
+    gateway = gateway_with(local_stack, ResponseCache(300, clock=clock))
+    query = list(BASE.items())
+    first = send(gateway, "GET", LIST, query=query)
+    assert first.header("x-cache") == "miss"
+    # GIVEN a cached entry whose stored answer differs from what the API now answers
+    route, path_params = gateway.contract.match("GET", LIST)
+    key = gateway.cache.key(
+        "GET",
+        route.resource,
+        route.cache_key,
+        query=dict((k, [v]) for k, v in query),
+        path=path_params,
+        headers={},
+    )
+    stale_body = b'{"stale": true}'
+    gateway.cache.put(key, Reply(200, list(first.headers), stale_body))
+    # WHEN unsigned callers ask for a fresh answer, with or without an API key
+    no_cache = ("Cache-Control", "max-age=0")
+    for extra in ([], [("x-api-key", API_KEY)], [("Authorization", "Bearer abc")]):
+        unsigned = send(gateway, "GET", LIST, query=query, headers=[no_cache, *extra])
+        # THEN the stale entry answers, with the warning
+        assert unsigned.header("x-cache") == "hit"
+        assert unsigned.body == stale_body
+        assert unsigned.header(IGNORED_HEADER[0]) == IGNORED_HEADER[1]
+    # WHEN a signed caller asks, THEN the entry is refreshed with no warning
+    signed = send(gateway, "GET", LIST, query=query, headers=list(FRESH_READ.items()))
+    assert signed.header("x-cache") == "miss"
+    assert signed.body == first.body != stale_body
+    assert signed.header(IGNORED_HEADER[0]) is None
+    # AND a plain read afterwards is a hit on the fresh answer, unflagged
+    after = send(gateway, "GET", LIST, query=query)
+    assert (after.header("x-cache"), after.body) == ("hit", first.body)
+    assert after.header(IGNORED_HEADER[0]) is None
+
+
+def test_only_the_sigv4_scheme_counts_as_signed():
+    assert forces_miss("max-age=0", FRESH_READ["Authorization"])
+    assert forces_miss("no-store, Max-Age=0", "aws4-hmac-sha256 Credential=x")
+    assert not forces_miss("max-age=0", None)
+    assert not forces_miss("max-age=0", "AWS4-HMAC-SHA256")  # the scheme alone
+    assert not forces_miss("max-age=0", "Basic dXNlcjpwYXNz")
+    assert not forces_miss("max-age=10", FRESH_READ["Authorization"])
 
 
 def test_only_cacheable_successes_are_cached(api):

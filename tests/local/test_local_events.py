@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventMo
 from localkit import API_KEY
 
 from local.aws import FAKE_CREDENTIALS
+from local.cache import FRESH_READ
 from support.events import LambdaContext
 
 ORIGIN = "https://dev.shop.example.com"
@@ -71,7 +72,7 @@ def direct_api(local_stack):
 def through_gateway(stack, operation: str):
     """Send the operation's request over HTTP; return the response and the event it became."""
     method, path, kwargs, status = REQUESTS[operation]
-    headers = {"Origin": ORIGIN, "Cache-Control": "max-age=0", **kwargs.get("headers", {})}
+    headers = {"Origin": ORIGIN, **FRESH_READ, **kwargs.get("headers", {})}
     response = requests.request(
         method, stack.api_url + path, timeout=30, **{**kwargs, "headers": headers}
     )
