@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from shop import notify
+from shop import metrics, notify
 from shop.db import Database, DatabaseSettings, make_engine
 from shop.errors import NotificationError
 from shop.schema import metadata, notifications, orders
@@ -381,3 +381,273 @@ def test_a_dispatch_sends_at_most_a_hundred_by_default(db):
             "deferred": 0,
         }
         assert notify.counts_by_status(conn) == {"sent": 100, "pending": 2}
+
+
+# The relay's retries: backoff, parking, fresh rows first, backlog, metrics.
+
+
+def test_a_failed_row_waits_twice_as_long_each_time_up_to_an_hour():
+    minute = timedelta(minutes=1)
+    assert [notify.backoff(n) for n in range(8)] == [
+        minute,
+        minute,
+        2 * minute,
+        4 * minute,
+        8 * minute,
+        16 * minute,
+        32 * minute,
+        60 * minute,
+    ]
+    assert notify.backoff(3, timedelta(seconds=10)) == timedelta(seconds=40)
+
+
+def test_a_row_that_keeps_failing_is_retried_after_its_backoff_then_parked(db, caplog):
+    assert notify.MAX_ATTEMPTS == 6
+    down = notify.Notifier(sns=Sns(RuntimeError("topic gone")), ses=Ses(), topic_arn="arn:t")
+    clock = Clock()
+    with db.connect() as conn:
+        enqueue(conn)
+        notify.dispatch(conn, down, now=clock)  # the e-mail goes; the event fails
+        for attempt in range(1, 6):
+            event = rows(conn)[0]
+            assert (event.status, event.attempts) == ("failed", attempt)
+            assert event.next_attempt_at == clock.moment + notify.backoff(attempt)
+            clock.moment = event.next_attempt_at - timedelta(seconds=1)
+            assert notify.dispatch(conn, down, now=clock)["failed"] == 0  # not due yet
+            clock.moment += timedelta(seconds=1)
+            with caplog.at_level("WARNING", logger="shop.notify"):
+                counts = notify.dispatch(conn, down, now=clock)
+            assert counts == {
+                "sent": 0,
+                "failed": int(attempt < 5),
+                "parked": int(attempt == 5),
+                "deferred": 0,
+            }
+        event = rows(conn)[0]
+        assert (event.status, event.attempts, event.next_attempt_at) == ("parked", 6, None)
+        assert event.last_error == "order_event not sent: topic gone"
+        clock.moment += notify.BACKOFF_MAX * 10
+        assert notify.dispatch(conn, down, now=clock)["parked"] == 0  # never tried again
+        assert notify.counts_by_status(conn) == {"parked": 1, "sent": 1}
+    parked = [r for r in caplog.records if r.getMessage().startswith("notification parked")]
+    assert [(r.levelname, r.attempts, r.kind) for r in parked] == [("ERROR", 6, "order_event")]
+    assert parked[0].getMessage() == "notification parked after its last attempt"
+
+
+def test_the_relay_may_give_up_sooner_and_retry_sooner(db):
+    down = notify.Notifier(sns=Sns(RuntimeError("x")), ses=Ses(RuntimeError("y")), topic_arn="t")
+    clock = Clock()
+    with db.connect() as conn:
+        enqueue(conn)
+        first = timedelta(seconds=10)
+        counts = notify.dispatch(conn, down, now=clock, max_attempts=2, backoff_first=first)
+        assert counts["failed"] == 2
+        assert {r.next_attempt_at for r in rows(conn)} == {T0 + first}
+        clock.moment += first
+        counts = notify.dispatch(conn, down, now=clock, max_attempts=2, backoff_first=first)
+        assert counts == {"sent": 0, "failed": 0, "parked": 2, "deferred": 0}
+
+
+def test_fresh_rows_go_before_rows_that_failed_before(db):
+    clock = Clock()
+    sns = Sns(RuntimeError("down"))
+    notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn, "o-1")
+        notify.dispatch(conn, notifier, now=clock)  # o-1's event failed once
+        sns.error = None
+        clock.moment += timedelta(hours=2)
+        enqueue(conn, "o-2", now=clock.moment)
+        assert notify.dispatch(conn, notifier, now=clock, limit=2)["sent"] == 2
+        assert [(r.order_id, r.kind, r.status) for r in rows(conn)] == [
+            ("o-1", "order_event", "failed"),
+            ("o-1", "order_email", "sent"),
+            ("o-2", "order_event", "sent"),
+            ("o-2", "order_email", "sent"),
+        ]
+
+
+def test_a_dispatch_reports_its_counts_as_metrics(db):
+    down = notify.Notifier(sns=Sns(RuntimeError("x")), ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn, metrics.recording("dev") as recorder:
+        enqueue(conn)
+        notify.dispatch(conn, down, now=Clock())
+        assert recorder.values == {
+            ("NotificationsSent", None): [1.0],
+            ("NotificationsFailed", None): [1.0],
+        }
+        notify.dispatch(conn, down, now=Clock(T0 + timedelta(minutes=1)), max_attempts=2)
+        assert recorder.values[("NotificationsParked", None)] == [1.0]
+    assert notify.METRIC_OF == {
+        "sent": "NotificationsSent",
+        "failed": "NotificationsFailed",
+        "parked": "NotificationsParked",
+        "deferred": "NotificationsDeferred",
+    }
+
+
+def test_the_backlog_is_every_unsent_row_and_the_age_of_the_oldest(db):
+    with db.connect() as conn:
+        assert notify.backlog(conn, now=T0) == {"rows": 0, "oldest_age_s": 0.0}
+        enqueue(conn, "o-1", now=T0)
+        enqueue(conn, "o-2", now=T0 + timedelta(seconds=30))
+        enqueue(conn, "o-3", now=T0 + timedelta(seconds=40))
+        enqueue(conn, "o-4", now=T0 + timedelta(seconds=50))
+        ids = [r.id for r in rows(conn)]
+        for row_id, status in zip(
+            ids[:5], ["sent", "parked", "failed", "sending", "pending"], strict=True
+        ):
+            with conn.begin():
+                conn.execute(
+                    update(notifications).where(notifications.c.id == row_id).values(status=status)
+                )
+        now = T0 + timedelta(seconds=61, microseconds=234_567)
+        # o-1's rows are sent and parked: the oldest still waiting is o-2's, 31.235 s old
+        assert notify.backlog(conn, now=now) == {"rows": 6, "oldest_age_s": 31.235}
+        assert notify.backlog(conn, now=T0) == {"rows": 6, "oldest_age_s": 0.0}  # clock behind
+
+
+# The api's send budget.
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self, at=100.0):
+        self.at = at
+
+    def __call__(self):
+        return self.at
+
+
+def test_the_api_budget_defaults():
+    budget = notify.SendBudget()
+    assert (budget.seconds, budget.worst_case_s, budget.pause_s) == (5.0, 2.5, 30.0)
+    assert (notify.SEND_WORST_CASE_S, notify.PAUSE_AFTER_TIMEOUT_S) == (2.5, 30.0)
+    assert (budget.paused_until, budget.backoff_first) == (0.0, timedelta(minutes=1))
+
+
+def test_sends_may_start_only_while_their_worst_case_fits_the_budget():
+    ticks = Ticks()
+    budget = notify.SendBudget(seconds=5.0, worst_case_s=2.5, pause_s=30.0, clock=ticks)
+    assert budget.deadline(None) == 105.0
+    assert budget.deadline(4.0) == 104.0  # the invocation's time left shrinks it
+    assert budget.deadline(9.0) == 105.0  # but never grows it
+    assert budget.deadline(2.5) == 102.5  # exactly one worst case still fits
+    assert budget.deadline(2.4) is None
+    assert notify.SendBudget(seconds=2.4, clock=ticks).deadline(None) is None
+    assert budget.fits(102.5) is True
+    assert budget.fits(102.4) is False
+
+
+def test_after_a_timeout_the_api_sends_nothing_for_the_pause():
+    ticks = Ticks()
+    budget = notify.SendBudget(seconds=5.0, worst_case_s=2.5, pause_s=30.0, clock=ticks)
+    budget.timed_out()
+    assert budget.paused_until == 130.0
+    ticks.at = 129.9
+    assert (budget.deadline(None), budget.fits(200.0)) == (None, False)
+    ticks.at = 130.0
+    assert (budget.deadline(None), budget.fits(200.0)) == (135.0, True)
+
+
+class SlowSns(Sns):
+    """Each publish takes `seconds` on the budget's clock, or raises `error` after them."""
+
+    def __init__(self, ticks, seconds, error=None):
+        super().__init__()
+        self.ticks, self.seconds, self.fail_with = ticks, seconds, error
+
+    def publish(self, **kwargs):
+        self.ticks.at += self.seconds
+        if self.fail_with is not None:
+            raise self.fail_with
+        super().publish(**kwargs)
+
+
+def test_rows_the_budget_cannot_hold_stay_pending_for_the_relay(db):
+    ticks = Ticks(0.0)
+    budget = notify.SendBudget(seconds=5.0, worst_case_s=2.5, clock=ticks)
+    sns = SlowSns(ticks, 2.0)
+    notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn, metrics.recording("dev") as recorder:
+        for n in range(3):
+            enqueue(conn, f"o-{n}")
+        with conn.begin():
+            conn.execute(
+                update(notifications)
+                .where(notifications.c.kind == "order_email")
+                .values(status="sent")
+            )
+        deadline = budget.deadline(None)
+        counts = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=deadline)
+        assert counts == {"sent": 2, "failed": 0, "parked": 0, "deferred": 1}
+        assert [r.status for r in rows(conn) if r.kind == "order_event"] == [
+            "sent",
+            "sent",
+            "pending",
+        ]
+        assert recorder.values[("NotificationsDeferred", None)] == [1.0]
+        # without a deadline the budget defers nothing
+        assert notify.dispatch(conn, notifier, now=Clock(), budget=budget)["sent"] == 1
+
+
+ReadTimeoutError = type("ReadTimeoutError", (Exception,), {})
+ConnectTimeoutError = type("ConnectTimeoutError", (Exception,), {})
+ConnectionClosedError = type("ConnectionClosedError", (Exception,), {})
+
+
+def raised_from(error: Exception, how: str) -> Exception:
+    """Return an exception that carries `error` as itself, its cause or its context."""
+    if how == "itself":
+        return error
+    try:
+        try:
+            raise error
+        except Exception as inner:
+            if how == "cause":
+                raise RuntimeError("wrapped") from inner
+            raise RuntimeError("while handling")  # noqa: B904 - the context is the point
+    except RuntimeError as outer:
+        return outer
+
+
+@pytest.mark.parametrize("how", ["itself", "cause", "context"])
+@pytest.mark.parametrize("error", [ReadTimeoutError, ConnectTimeoutError, ConnectionClosedError])
+def test_a_send_that_timed_out_says_so(error, how):
+    notifier = notify.Notifier(sns=Sns(raised_from(error("slow"), how)), ses=Ses(), topic_arn="t")
+    with pytest.raises(NotificationError) as caught:
+        notifier.deliver(notify.ORDER_EVENT, notify.order_event(ORDER))
+    assert caught.value.timed_out is True
+
+
+def test_a_send_refused_outright_did_not_time_out():
+    notifier = notify.Notifier(sns=Sns(), ses=Ses(ValueError("rejected")), topic_arn="t")
+    with pytest.raises(NotificationError) as caught:
+        notifier.deliver(notify.ORDER_EMAIL, notify.order_email("a@b")(ORDER))
+    assert caught.value.timed_out is False
+
+
+def test_a_timed_out_send_pauses_the_api_and_the_rest_wait(db):
+    ticks = Ticks(0.0)
+    budget = notify.SendBudget(seconds=10.0, worst_case_s=2.5, pause_s=30.0, clock=ticks)
+    sns = SlowSns(ticks, 1.5, ReadTimeoutError("read timed out"))
+    notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn, "o-1")
+        deadline = budget.deadline(None)
+        counts = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=deadline)
+    assert counts == {"sent": 0, "failed": 1, "parked": 0, "deferred": 1}
+    assert budget.paused_until == 31.5
+
+
+def test_a_failure_that_is_not_a_timeout_does_not_pause_the_api(db):
+    ticks = Ticks(0.0)
+    budget = notify.SendBudget(seconds=10.0, worst_case_s=2.5, pause_s=30.0, clock=ticks)
+    sns = SlowSns(ticks, 1.5, RuntimeError("no such topic"))
+    notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn, "o-1")
+        counts = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=10.0)
+    assert counts == {"sent": 1, "failed": 1, "parked": 0, "deferred": 0}
+    assert budget.paused_until == 0.0
