@@ -571,7 +571,7 @@ def test_rows_the_budget_cannot_hold_stay_pending_for_the_relay(db):
     sns = SlowSns(ticks, 2.0)
     notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
     with db.connect() as conn, metrics.recording("dev") as recorder:
-        for n in range(3):
+        for n in range(4):
             enqueue(conn, f"o-{n}")
         with conn.begin():
             conn.execute(
@@ -581,15 +581,27 @@ def test_rows_the_budget_cannot_hold_stay_pending_for_the_relay(db):
             )
         deadline = budget.deadline(None)
         counts = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=deadline)
-        assert counts == {"sent": 2, "failed": 0, "parked": 0, "deferred": 1}
-        assert [r.status for r in rows(conn) if r.kind == "order_event"] == [
-            "sent",
-            "sent",
-            "pending",
-        ]
-        assert recorder.values[("NotificationsDeferred", None)] == [1.0]
+        # sends start at 0 s and 2 s; one starting at 4 s could end after the 5 s budget
+        assert counts == {"sent": 2, "failed": 0, "parked": 0, "deferred": 2}
+        events = [r.status for r in rows(conn) if r.kind == "order_event"]
+        assert events == ["sent", "sent", "pending", "pending"]
+        assert recorder.values[("NotificationsDeferred", None)] == [2.0]
         # without a deadline the budget defers nothing
-        assert notify.dispatch(conn, notifier, now=Clock(), budget=budget)["sent"] == 1
+        assert notify.dispatch(conn, notifier, now=Clock(), budget=budget)["sent"] == 2
+
+
+def test_the_relay_records_a_timed_out_send_as_failed_like_any_other(db):
+    sns = Sns(ReadTimeoutError("read timed out"))
+    notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
+    with db.connect() as conn:
+        enqueue(conn)
+        assert notify.dispatch(conn, notifier, now=Clock()) == {
+            "sent": 1,
+            "failed": 1,
+            "parked": 0,
+            "deferred": 0,
+        }
+        assert rows(conn)[0].last_error == "order_event not sent: read timed out"
 
 
 ReadTimeoutError = type("ReadTimeoutError", (Exception,), {})
