@@ -294,6 +294,7 @@ def test_a_failed_send_is_logged_for_the_operator_with_what_and_why(db, caplog):
         event_id = rows(conn)[0].id
     (record,) = [r for r in caplog.records if r.name == "shop.notify"]
     assert record.getMessage() == "notification not sent; will retry"
+    assert record.levelname == "WARNING"  # a retry is no alarm; only a parked row is an error
     assert (record.notification_id, record.kind) == (event_id, "order_event")
     assert record.reason == ("order_event not sent: " + "y" * 400)[:300]
 
@@ -412,6 +413,7 @@ def test_a_row_that_keeps_failing_is_retried_after_its_backoff_then_parked(db, c
             event = rows(conn)[0]
             assert (event.status, event.attempts) == ("failed", attempt)
             assert event.next_attempt_at == clock.moment + notify.backoff(attempt)
+            assert event.updated_at == clock.moment  # when it last failed, for the operator
             clock.moment = event.next_attempt_at - timedelta(seconds=1)
             assert notify.dispatch(conn, down, now=clock)["failed"] == 0  # not due yet
             clock.moment += timedelta(seconds=1)
