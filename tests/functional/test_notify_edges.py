@@ -665,3 +665,24 @@ def test_a_failure_that_is_not_a_timeout_does_not_pause_the_api(db):
         counts = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=10.0)
     assert counts == {"sent": 1, "failed": 1, "parked": 0, "deferred": 0}
     assert budget.paused_until == 0.0
+
+
+class Stepping(Clock):
+    """A clock a second later at every reading, as a slow send would make it."""
+
+    def __call__(self):
+        self.moment += timedelta(seconds=1)
+        return self.moment
+
+
+def test_a_row_says_when_its_send_ended_not_when_it_was_claimed(db):
+    down = notify.Notifier(sns=Sns(RuntimeError("x")), ses=Ses(), topic_arn="arn:t")
+    clock = Stepping()
+    with db.connect() as conn:
+        enqueue(conn)
+        notify.dispatch(conn, down, now=clock)
+        event, email = rows(conn)
+    # readings: 1 s query, 2 s event claimed, 3 s event failed, 4 s e-mail claimed, 5 s sent
+    assert event.updated_at == T0 + timedelta(seconds=3)
+    assert event.next_attempt_at == T0 + timedelta(seconds=3) + notify.backoff(1)
+    assert (email.updated_at, email.sent_at) == (T0 + timedelta(seconds=5),) * 2
