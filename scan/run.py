@@ -58,11 +58,13 @@ def plan_stages(stages) -> None:
         print(f"    {stage}: {PLANS.relative_to(ROOT)}/{stage}.offline.json", flush=True)
 
 
-def copy_sources(name: str, *, unsuppressed: bool = False) -> Path:
-    """Copy terraform/ (less rehearsal/), api/ and the manifest to build/scan/<name>."""
+def copy_sources(name: str, *, unsuppressed: bool = False, skip: tuple = ()) -> Path:
+    """Copy terraform/ (less rehearsal/ and `skip`), api/ and the manifest to build/scan/<name>."""
     base = OUT / name
     shutil.rmtree(base, ignore_errors=True)
-    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "terraform.tfstate.d", *NOT_SCANNED)
+    ignore = shutil.ignore_patterns(
+        ".terraform", "*.tfstate*", "terraform.tfstate.d", *NOT_SCANNED, *skip
+    )
     shutil.copytree(TF_DIR, base / "terraform", ignore=ignore)
     shutil.copytree(ROOT / "api", base / "api")
     (base / "build").mkdir()
@@ -103,9 +105,16 @@ def _checkov(root: Path, plan_json: list[Path], stages) -> tuple[list, dict]:
     def plan_stage(record):
         return Path(record["file_abs_path"]).name.split(".")[0]
 
+    # A stage's plan is enriched from the stage root alone: with the bootstrap
+    # root beside it, checkov maps the stage's provider to bootstrap's
+    # `provider "aws"` block, the first it finds.
+    name = root.parent.name
+    stage_root = copy_sources(
+        f"{name}-stage", unsuppressed=name == "unsuppressed", skip=("bootstrap",)
+    )
     counted = {}
     found, counted["checkov plans"] = tools.checkov(
-        ["--framework", "terraform_plan", "--repo-root-for-plan-enrichment", root, "--file"]
+        ["--framework", "terraform_plan", "--repo-root-for-plan-enrichment", stage_root, "--file"]
         + plan_json,
         stage_of=plan_stage,
         target="plan",
