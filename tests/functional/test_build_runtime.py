@@ -193,7 +193,7 @@ def test_the_real_tree_builds_within_lambda_limits_and_the_project_budget(tmp_pa
 
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "build/manifest.json").read_text())
-    assert set(manifest["functions"]) == {"api", "migrate", "report", "warmer"}
+    assert set(manifest["functions"]) == {"api", "migrate", "pretraffic", "report", "warmer"}
     warmer = zipfile.ZipFile(tmp_path / "build/warmer.zip").namelist()
     assert not any("sqlalchemy" in n or n.startswith("shop/") for n in warmer)
 

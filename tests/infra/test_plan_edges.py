@@ -108,6 +108,9 @@ def test_alarms_cover_api_functions_and_database(plan, tfvars, stage):
         f"shop-{stage}-db-cpu",
         f"shop-{stage}-db-connections",
         f"shop-{stage}-db-free-storage",
+        f"shop-{stage}-api-503-rate",
+        f"shop-{stage}-outbox-backlog-age",
+        f"shop-{stage}-notifications-parked",
     }
     for name in FUNCTIONS:
         expected |= {
