@@ -51,10 +51,13 @@ PYTEST_ARGS ?=
 # when it ends.
 test: venv lint ## Run every test tier (what CI runs): unit, functional, build, infra, review, scan, rehearsal, local, e2e, drills
 	@mkdir -p build
-	@$(PY) -m pytest -m rehearsal -p no:cacheprovider $(PYTEST_ARGS) > build/test-rehearsal.log 2>&1 & rehearsal=$$!; \
-	$(PY) -m pytest -m "not rehearsal" $(PYTEST_ARGS); main=$$?; \
+	@rm -f build/test-main.xml build/test-rehearsal.xml
+	@$(PY) -m pytest -m rehearsal -p no:cacheprovider --junitxml=build/test-rehearsal.xml $(PYTEST_ARGS) > build/test-rehearsal.log 2>&1 & rehearsal=$$!; \
+	$(PY) -m pytest -m "not rehearsal" --junitxml=build/test-main.xml --durations=15 $(PYTEST_ARGS); main=$$?; \
 	echo "==> waiting for the apply rehearsal (log: build/test-rehearsal.log)"; \
 	wait $$rehearsal; status=$$?; tail -n 25 build/test-rehearsal.log; \
-	if [ $$main -ne 0 ] || [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; exit 1; fi; \
+	if [ $$main -ne 0 ] || [ $$status -ne 0 ]; then \
+	  $(PY) -m tests.support.summary build/test-main.xml build/test-rehearsal.xml; \
+	  echo "make test: FAILED" >&2; exit 1; fi; \
 	echo "make test: every tier passed"
 -include mk/*.mk
