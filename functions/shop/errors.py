@@ -7,10 +7,22 @@ with `raise ... from exc` so the cause stays in the logs, never in a body.
 
 
 class ShopError(Exception):
-    """Base of every error that maps to an HTTP answer."""
+    """Base of every error that maps to an HTTP answer.
+
+    A subclass names its answer in its header, `class NotFound(ShopError,
+    status=404, code="not_found")`; a subclass of a subclass keeps what it
+    does not name.
+    """
 
     status = 500
     code = "internal_error"
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if status is not None:
+            cls.status = status
 
     def __init__(self, message: str, *, field: str | None = None, headers: dict | None = None):
         super().__init__(message)
@@ -19,58 +31,52 @@ class ShopError(Exception):
         self.headers = headers or {}
 
 
-class BadRequest(ShopError):
-    status, code = 400, "bad_request"
+class BadRequest(ShopError, status=400, code="bad_request"):
+    """A body that cannot be read: not JSON, nested too deeply, bad base64, missing."""
 
 
-class UnsupportedEvent(ShopError):
+class UnsupportedEvent(ShopError, status=400, code="unsupported_event"):
     """The api function was invoked with something that is not an API Gateway event."""
 
-    status, code = 400, "unsupported_event"
+
+class NotFound(ShopError, status=404, code="not_found"):
+    """No such product, order or route."""
 
 
-class NotFound(ShopError):
-    status, code = 404, "not_found"
+class MethodNotAllowed(ShopError, status=405, code="method_not_allowed"):
+    """The path exists, the method does not (the answer carries `Allow`)."""
 
 
-class MethodNotAllowed(ShopError):
-    status, code = 405, "method_not_allowed"
+class Conflict(ShopError, status=409, code="conflict"):
+    """A taken SKU, a concurrent update, or an Idempotency-Key reused for another order."""
 
 
-class Conflict(ShopError):
-    status, code = 409, "conflict"
+class OutOfStock(Conflict, code="out_of_stock"):
+    """An order asks for more than a product has."""
 
 
-class OutOfStock(Conflict):
-    code = "out_of_stock"
+class PreconditionFailed(ShopError, status=412, code="precondition_failed"):
+    """An `If-Match` that is not the product's current ETag."""
 
 
-class PreconditionFailed(ShopError):
-    status, code = 412, "precondition_failed"
+class PayloadTooLarge(ShopError, status=413, code="payload_too_large"):
+    """A body over the stage's `max_body_bytes`."""
 
 
-class PayloadTooLarge(ShopError):
-    status, code = 413, "payload_too_large"
+class UnsupportedMediaType(ShopError, status=415, code="unsupported_media_type"):
+    """A body whose Content-Type is not application/json."""
 
 
-class UnsupportedMediaType(ShopError):
-    status, code = 415, "unsupported_media_type"
+class ValidationFailed(ShopError, status=422, code="validation_error"):
+    """A parameter or body field that breaks the contract; `field` names it."""
 
 
-class ValidationFailed(ShopError):
-    status, code = 422, "validation_error"
-
-
-class ConfigError(ShopError):
+class ConfigError(ShopError, status=500, code="config_error"):
     """The function's alias or its config is unusable; nothing else runs."""
 
-    status, code = 500, "config_error"
 
-
-class ServiceUnavailable(ShopError):
+class ServiceUnavailable(ShopError, status=503, code="service_unavailable"):
     """The database is down, saturated or too slow; the client should retry."""
-
-    status, code = 503, "service_unavailable"
 
     def __init__(self, message: str, *, retry_after: int = 2, cause: str = "database"):
         super().__init__(message, headers={"Retry-After": str(retry_after)})
