@@ -168,12 +168,11 @@ def unavailable_reason(exc: BaseException) -> str | None:
     """Return why `exc` means the database is unavailable, or None if it means something else."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return "lost the connection to the database"
-    orig = getattr(exc, "orig", None)
-    code = orig.args[0] if orig is not None and orig.args else None
-    if isinstance(code, int) and code in UNAVAILABLE_CODES:
+    code = error_code(exc)
+    if code in UNAVAILABLE_CODES:
         return UNAVAILABLE_CODES[code]
     if isinstance(exc, OperationalError):
-        text = str(orig or exc).lower()
+        text = str(exc.orig or exc).lower()
         if "locked" in text or "unable to open" in text:  # SQLite, locally
             return "the database is busy"
     return None
