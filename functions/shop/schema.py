@@ -26,9 +26,16 @@ metadata = MetaData()
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
 
-products = Table(
+
+def _table(name: str, *columns_and_indexes) -> Table:
+    """Return a table of `metadata`, InnoDB with 4-byte UTF-8 on MySQL."""
+    return Table(
+        name, metadata, *columns_and_indexes, mysql_engine="InnoDB", mysql_charset="utf8mb4"
+    )
+
+
+products = _table(
     "products",
-    metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("sku", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
@@ -43,13 +50,10 @@ products = Table(
     Column("deleted_at", Timestamp, nullable=True),
     Index("ix_products_category_price", "category", "price_cents"),
     Index("ix_products_created_at", "created_at"),
-    mysql_engine="InnoDB",
-    mysql_charset="utf8mb4",
 )
 
-orders = Table(
+orders = _table(
     "orders",
-    metadata,
     Column("id", String(32), primary_key=True),
     Column("customer_email", String(254), nullable=False),
     Column("status", String(16), nullable=False),
@@ -59,13 +63,10 @@ orders = Table(
     Column("request_hash", String(64), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Index("ix_orders_created_at", "created_at"),
-    mysql_engine="InnoDB",
-    mysql_charset="utf8mb4",
 )
 
-order_lines = Table(
+order_lines = _table(
     "order_lines",
-    metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("order_id", String(32), ForeignKey("orders.id"), nullable=False, index=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
@@ -73,15 +74,12 @@ order_lines = Table(
     Column("name", String(200), nullable=False),
     Column("unit_price_cents", BigInteger, nullable=False),
     Column("quantity", Integer, nullable=False),
-    mysql_engine="InnoDB",
-    mysql_charset="utf8mb4",
 )
 
 # The outbox: written in the order's transaction, so a notification can be
 # late but never lost; sent after commit and retried by the relay.
-notifications = Table(
+notifications = _table(
     "notifications",
-    metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("order_id", String(32), ForeignKey("orders.id"), nullable=False, index=True),
     Column("kind", String(32), nullable=False),  # order_event (SNS) | order_email (SES)
@@ -96,6 +94,4 @@ notifications = Table(
     Column("next_attempt_at", Timestamp, nullable=True),
     Index("ix_notifications_status", "status", "updated_at"),
     Index("ix_notifications_due", "status", "next_attempt_at"),
-    mysql_engine="InnoDB",
-    mysql_charset="utf8mb4",
 )
