@@ -37,24 +37,26 @@ ORDER = {
 }
 
 
-class Sns:
-    def __init__(self, error: Exception | None = None):
-        self.published, self.error = [], error
+class Client:
+    """Stands in for a boto3 client: records each call's arguments, or raises `error`."""
 
+    def __init__(self, error: Exception | None = None):
+        self.calls, self.error = [], error
+
+    def _call(self, **kwargs):
+        if self.error:
+            raise self.error
+        self.calls.append(kwargs)
+
+
+class Sns(Client):
     def publish(self, **kwargs):
-        if self.error:
-            raise self.error
-        self.published.append(kwargs)
+        self._call(**kwargs)
 
 
-class Ses:
-    def __init__(self, error: Exception | None = None):
-        self.sent, self.error = [], error
-
+class Ses(Client):
     def send_email(self, **kwargs):
-        if self.error:
-            raise self.error
-        self.sent.append(kwargs)
+        self._call(**kwargs)
 
 
 class Clock:
@@ -92,6 +94,11 @@ def enqueue(conn, order_id="o-1", *, now=T0, sender="shop@example.com"):
         notify.enqueue(conn, order_id, entries, now=now)
 
 
+def tally(*, sent=0, failed=0, parked=0, deferred=0) -> dict:
+    """What a dispatch reports: how many rows it sent, failed, parked and deferred."""
+    return {"sent": sent, "failed": failed, "parked": parked, "deferred": deferred}
+
+
 def rows(conn):
     with conn.begin():
         return conn.execute(select(notifications).order_by(notifications.c.id)).all()
@@ -121,24 +128,14 @@ def test_a_dispatch_sends_both_and_marks_them_sent(db):
     clock = Clock(T0 + timedelta(seconds=3))
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, notifier, now=clock) == {
-            "sent": 2,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=clock) == tally(sent=2)
         assert [(r.status, r.attempts, r.last_error, r.sent_at) for r in rows(conn)] == [
             ("sent", 1, None, clock.moment),
             ("sent", 1, None, clock.moment),
         ]
         assert notify.counts_by_status(conn) == {"sent": 2}
-        assert notify.dispatch(conn, notifier, now=clock) == {
-            "sent": 0,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
-    assert sns.published == [
+        assert notify.dispatch(conn, notifier, now=clock) == tally()
+    assert sns.calls == [
         {
             "TopicArn": "arn:aws:sns:eu-west-1:1:orders",
             "Message": json.dumps({"type": "order.created", "order": ORDER}),
@@ -147,7 +144,7 @@ def test_a_dispatch_sends_both_and_marks_them_sent(db):
             },
         }
     ]
-    assert ses.sent == [
+    assert ses.calls == [
         {
             "Source": "shop@example.com",
             "Destination": {"ToAddresses": ["ada@example.com"]},
@@ -169,12 +166,7 @@ def test_a_failed_send_is_recorded_and_retried_until_it_goes_out(db):
     down = notify.Notifier(sns=Sns(RuntimeError("topic gone")), ses=Ses(), topic_arn="arn:t")
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, down, now=clock) == {
-            "sent": 1,
-            "failed": 1,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, down, now=clock) == tally(sent=1, failed=1)
         event = rows(conn)[0]
         assert (event.status, event.attempts, event.sent_at) == ("failed", 1, None)
         assert event.last_error == "order_event not sent: topic gone"
@@ -182,12 +174,7 @@ def test_a_failed_send_is_recorded_and_retried_until_it_goes_out(db):
 
         up = notify.Notifier(sns=Sns(), ses=Ses(), topic_arn="arn:t")
         clock.moment += notify.backoff(1)  # due again once its backoff is over
-        assert notify.dispatch(conn, up, now=clock) == {
-            "sent": 1,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, up, now=clock) == tally(sent=1)
         assert (rows(conn)[0].status, rows(conn)[0].attempts) == ("sent", 2)
 
 
@@ -206,19 +193,9 @@ def test_only_the_named_order_is_dispatched_and_no_more_than_the_limit(db):
     with db.connect() as conn:
         enqueue(conn, "o-1")
         enqueue(conn, "o-2")
-        assert notify.dispatch(conn, notifier, now=Clock(), order_id="o-2") == {
-            "sent": 2,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=Clock(), order_id="o-2") == tally(sent=2)
         assert [r.status for r in rows(conn)] == ["pending", "pending", "sent", "sent"]
-        assert notify.dispatch(conn, notifier, now=Clock(), limit=1) == {
-            "sent": 1,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=Clock(), limit=1) == tally(sent=1)
         assert [r.status for r in rows(conn)] == ["sent", "pending", "sent", "sent"]
 
 
@@ -229,19 +206,9 @@ def test_a_row_stuck_in_sending_is_retried_only_once_it_is_stale(db):
         with conn.begin():
             conn.execute(update(notifications).values(status="sending", updated_at=T0))
         just_before = Clock(T0 + notify.STALE_AFTER)
-        assert notify.dispatch(conn, notifier, now=just_before) == {
-            "sent": 0,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=just_before) == tally()
         after = Clock(T0 + notify.STALE_AFTER + timedelta(seconds=1))
-        assert notify.dispatch(conn, notifier, now=after) == {
-            "sent": 2,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=after) == tally(sent=2)
 
 
 def test_without_a_topic_the_event_fails_and_the_email_still_goes(db):
@@ -249,14 +216,9 @@ def test_without_a_topic_the_event_fails_and_the_email_still_goes(db):
     notifier = notify.Notifier(sns=Sns(), ses=ses, topic_arn=None)
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, notifier, now=Clock()) == {
-            "sent": 1,
-            "failed": 1,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=Clock()) == tally(sent=1, failed=1)
         assert rows(conn)[0].last_error == "no SNS topic configured (SHOP_TOPIC_ARN)"
-    assert len(ses.sent) == 1
+    assert len(ses.calls) == 1
 
 
 def test_an_unknown_kind_is_never_sent():
@@ -326,12 +288,7 @@ def test_a_row_another_sender_claimed_is_skipped_and_the_rest_still_go(db):
         ids = [r.id for r in rows(conn)]
         sns = RacingSns(db, race_for=ids[1], moment=clock.moment)
         notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
-        assert notify.dispatch(conn, notifier, now=clock) == {
-            "sent": 3,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=clock) == tally(sent=3)
         assert [r.status for r in rows(conn)] == ["sent", "sending", "sent", "sent"]
     # while the first event was being sent, its row said so, as of now, attempt 1
     first = sns.seen[0]
@@ -344,12 +301,7 @@ def test_every_failure_is_counted(db):
     )
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, down, now=Clock()) == {
-            "sent": 0,
-            "failed": 2,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, down, now=Clock()) == tally(failed=2)
         assert [r.last_error for r in rows(conn)] == [
             "order_event not sent: no topic",
             "order_email not sent: no sender",
@@ -362,12 +314,7 @@ def test_a_sent_row_is_never_sent_again_however_old(db):
         enqueue(conn)
         notify.dispatch(conn, notifier, now=Clock())
         later = Clock(T0 + notify.STALE_AFTER * 10)
-        assert notify.dispatch(conn, notifier, now=later) == {
-            "sent": 0,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=later) == tally()
 
 
 def test_a_dispatch_sends_at_most_a_hundred_by_default(db):
@@ -375,12 +322,7 @@ def test_a_dispatch_sends_at_most_a_hundred_by_default(db):
     with db.connect() as conn:
         for n in range(51):
             enqueue(conn, f"o-{n}")
-        assert notify.dispatch(conn, notifier, now=Clock()) == {
-            "sent": 100,
-            "failed": 0,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=Clock()) == tally(sent=100)
         assert notify.counts_by_status(conn) == {"sent": 100, "pending": 2}
 
 
@@ -419,12 +361,7 @@ def test_a_row_that_keeps_failing_is_retried_after_its_backoff_then_parked(db, c
             clock.moment += timedelta(seconds=1)
             with caplog.at_level("WARNING", logger="shop.notify"):
                 counts = notify.dispatch(conn, down, now=clock)
-            assert counts == {
-                "sent": 0,
-                "failed": int(attempt < 5),
-                "parked": int(attempt == 5),
-                "deferred": 0,
-            }
+            assert counts == tally(failed=int(attempt < 5), parked=int(attempt == 5))
         event = rows(conn)[0]
         assert (event.status, event.attempts, event.next_attempt_at) == ("parked", 6, None)
         assert event.last_error == "order_event not sent: topic gone"
@@ -597,12 +534,7 @@ def test_the_relay_records_a_timed_out_send_as_failed_like_any_other(db):
     notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
     with db.connect() as conn:
         enqueue(conn)
-        assert notify.dispatch(conn, notifier, now=Clock()) == {
-            "sent": 1,
-            "failed": 1,
-            "parked": 0,
-            "deferred": 0,
-        }
+        assert notify.dispatch(conn, notifier, now=Clock()) == tally(sent=1, failed=1)
         assert rows(conn)[0].last_error == "order_event not sent: read timed out"
 
 
@@ -642,29 +574,25 @@ def test_a_send_refused_outright_did_not_time_out():
     assert caught.value.timed_out is False
 
 
-def test_a_timed_out_send_pauses_the_api_and_the_rest_wait(db):
+@pytest.mark.parametrize(
+    ("error", "counts", "paused_until"),
+    [
+        (ReadTimeoutError("read timed out"), tally(failed=1, deferred=1), 31.5),
+        (RuntimeError("no such topic"), tally(sent=1, failed=1), 0.0),
+    ],
+    ids=["a timeout pauses the api and the rest wait", "another failure does not pause"],
+)
+def test_only_a_send_that_timed_out_pauses_the_api(db, error, counts, paused_until):
     ticks = Ticks(0.0)
     budget = notify.SendBudget(seconds=10.0, worst_case_s=2.5, pause_s=30.0, clock=ticks)
-    sns = SlowSns(ticks, 1.5, ReadTimeoutError("read timed out"))
+    sns = SlowSns(ticks, 1.5, error)
     notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
     with db.connect() as conn:
         enqueue(conn, "o-1")
         deadline = budget.deadline(None)
-        counts = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=deadline)
-    assert counts == {"sent": 0, "failed": 1, "parked": 0, "deferred": 1}
-    assert budget.paused_until == 31.5
-
-
-def test_a_failure_that_is_not_a_timeout_does_not_pause_the_api(db):
-    ticks = Ticks(0.0)
-    budget = notify.SendBudget(seconds=10.0, worst_case_s=2.5, pause_s=30.0, clock=ticks)
-    sns = SlowSns(ticks, 1.5, RuntimeError("no such topic"))
-    notifier = notify.Notifier(sns=sns, ses=Ses(), topic_arn="arn:t")
-    with db.connect() as conn:
-        enqueue(conn, "o-1")
-        counts = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=10.0)
-    assert counts == {"sent": 1, "failed": 1, "parked": 0, "deferred": 0}
-    assert budget.paused_until == 0.0
+        counted = notify.dispatch(conn, notifier, now=Clock(), budget=budget, deadline=deadline)
+    assert counted == counts
+    assert budget.paused_until == paused_until
 
 
 class Stepping(Clock):
