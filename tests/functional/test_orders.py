@@ -178,9 +178,7 @@ def test_failed_sends_are_recorded_never_roll_back_and_are_retried(
     assert all(r["last_error"] for r in rows)
     # WHEN SES is back but the topic is still gone, and the relay runs after the rows' backoff
     aws.ses.verify_email_identity(EmailAddress="orders@dev.shop.example.com")
-    later = lambda: utcnow() + notify.backoff(1)  # noqa: E731
-    with broken.runtime.database.connect() as conn:
-        counts = notify.dispatch(conn, broken.runtime.notifier, now=later)
+    counts = relay(broken, after=notify.backoff(1))
     # THEN the e-mail goes out and the event stays failed, both retried once more
     assert counts == {"sent": 1, "failed": 1, "parked": 0, "deferred": 0}
     assert notification_attempts(mariadb) == {
@@ -188,10 +186,7 @@ def test_failed_sends_are_recorded_never_roll_back_and_are_retried(
         "order_event": ("failed", 2),
     }
     # WHEN the topic is back too, THEN only the event is sent: the e-mail is not sent twice
-    fixed = make_api()
-    even_later = lambda: utcnow() + notify.backoff(1) + notify.backoff(2)  # noqa: E731
-    with fixed.runtime.database.connect() as conn:
-        counts = notify.dispatch(conn, fixed.runtime.notifier, now=even_later)
+    counts = relay(make_api(), after=notify.backoff(1) + notify.backoff(2))
     assert counts == {"sent": 1, "failed": 0, "parked": 0, "deferred": 0}
     assert notification_attempts(mariadb) == {
         "order_email": ("sent", 2),
@@ -199,6 +194,12 @@ def test_failed_sends_are_recorded_never_roll_back_and_are_retried(
     }
     assert len(aws.sent_emails()) == 1 and len(aws.published()) == 1
     assert table_count(mariadb, "notifications", "WHERE status = 'sent'") == 2
+
+
+def relay(api, *, after) -> dict:
+    """Run the relay's dispatch through `api` as if `after` had passed; return its tally."""
+    with api.runtime.database.connect() as conn:
+        return notify.dispatch(conn, api.runtime.notifier, now=lambda: utcnow() + after)
 
 
 def notification_attempts(mariadb) -> dict[str, tuple[str, int]]:
