@@ -168,13 +168,12 @@ def test_the_alias_is_the_eighth_part_of_a_qualified_arn_only():
     assert alias_from_arn(f"{base}:qa:extra") is None
 
 
-def loader(**kwargs):
-    documents = kwargs.pop("documents", {})
+def loader(*, documents=None, fetch=None, **kwargs) -> ConfigLoader:
+    """Return a loader of /shop/{alias}/config that reads `documents`, or calls `fetch`."""
+    documents = documents or {}
     kwargs.setdefault("aliases", ("dev", "qa"))
     return ConfigLoader(
-        fetch=lambda name: documents[name],
-        parameter_template="/shop/{alias}/config",
-        **kwargs,
+        fetch=fetch or documents.__getitem__, parameter_template="/shop/{alias}/config", **kwargs
     )
 
 
@@ -208,7 +207,7 @@ def test_a_config_that_cannot_be_fetched_the_first_time_names_the_parameter():
     def down(name):
         raise TimeoutError("ssm timed out")
 
-    broken = ConfigLoader(fetch=down, parameter_template="/shop/{alias}/config", aliases=("qa",))
+    broken = loader(fetch=down)
     with pytest.raises(ConfigError) as caught:
         broken.get("qa")
     assert str(caught.value) == "cannot load config parameter /shop/qa/config: ssm timed out"
@@ -229,13 +228,7 @@ def test_a_config_is_reread_exactly_when_its_ttl_has_passed():
         reads.append(name)
         return documents[name]
 
-    served = ConfigLoader(
-        fetch=fetch,
-        parameter_template="/shop/{alias}/config",
-        aliases=("qa",),
-        ttl=10,
-        clock=lambda: now[0],
-    )
+    served = loader(fetch=fetch, ttl=10, clock=lambda: now[0])
     assert served.get("qa").log_level == "INFO"
     documents["/shop/qa/config"] = '{"log_level": "DEBUG"}'
     now[0] = 109.999
@@ -252,9 +245,7 @@ def test_the_default_ttl_is_a_minute():
         reads.append(name)
         return "{}"
 
-    served = ConfigLoader(
-        fetch=fetch, parameter_template="/p/{alias}", aliases=("qa",), clock=lambda: now[0]
-    )
+    served = loader(fetch=fetch, clock=lambda: now[0])
     served.get("qa")
     now[0] = 59.9
     served.get("qa")
@@ -272,13 +263,7 @@ def test_a_failed_refresh_is_logged_with_the_parameter_and_the_reason(caplog):
             raise answer
         return answer
 
-    served = ConfigLoader(
-        fetch=fetch,
-        parameter_template="/shop/{alias}/config",
-        aliases=("qa",),
-        ttl=5,
-        clock=lambda: now[0],
-    )
+    served = loader(fetch=fetch, ttl=5, clock=lambda: now[0])
     first = served.get("qa")
     answers.append(TimeoutError("ssm is slow"))
     now[0] = 5.0
