@@ -121,6 +121,13 @@ class FakeAws:
         topic = sns_backends[DEFAULT_ACCOUNT_ID][self.session.region_name].topics[self.topic_arn]
         return [json.loads(message) for _id, message, *_ in topic.sent_notifications]
 
+    def extension(self, *, token: str, **options):
+        """The Parameters and Secrets extension, emulated on 127.0.0.1 over this AWS (to start)."""
+        from local.extension import ExtensionServer
+
+        secrets = self.session.client("secretsmanager")
+        return ExtensionServer(ssm=self.ssm, secrets=secrets, token=token, **options)
+
 
 @pytest.fixture(scope="module")
 def moto_server():
@@ -154,16 +161,9 @@ def extension(aws):
     Its own cache is off (TTL 0) so that the config loader's TTL is the only
     one in play; tests of the extension's cache set one themselves.
     """
-    from local.extension import ExtensionServer
-
-    server = ExtensionServer(
-        ssm=aws.ssm,
-        secrets=aws.session.client("secretsmanager"),
-        token="session-token-of-this-environment",
-        parameter_ttl=0,
-        secret_ttl=0,
-    )
-    with server:
+    with aws.extension(
+        token="session-token-of-this-environment", parameter_ttl=0, secret_ttl=0
+    ) as server:
         yield server
 
 

@@ -26,18 +26,8 @@ class Clock:
 @pytest.fixture
 def cached(aws):
     """An extension with its own 300 s cache and a clock the test moves."""
-    from local.extension import ExtensionServer
-
     clock = Clock()
-    server = ExtensionServer(
-        ssm=aws.ssm,
-        secrets=aws.session.client("secretsmanager"),
-        token="t0ken",
-        parameter_ttl=300,
-        secret_ttl=300,
-        clock=clock,
-    )
-    with server:
+    with aws.extension(token="t0ken", parameter_ttl=300, secret_ttl=300, clock=clock) as server:
         yield server, clock
 
 
