@@ -98,5 +98,16 @@ def rehearsals(request):
     runs.stop()
 
 
+@pytest.fixture(scope="module")
+def rehearsal(request, rehearsals) -> tuple[str, dict]:
+    """The output and report of the rehearsal the test module names in `REHEARSAL`."""
+    return rehearsals.result(request.module.REHEARSAL)
+
+
 def facts(report: dict) -> dict[str, object]:
     return {c["fact"]: c["value"] for c in report["checks"]}
+
+
+def steps(out: str) -> list[str]:
+    """Return the rehearsal's steps, in the order its output announced them."""
+    return [line.split("] ", 1)[1] for line in out.splitlines() if line.startswith("==> [")]

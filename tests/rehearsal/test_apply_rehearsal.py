@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import facts
+from .conftest import facts, steps
 
 ROOT = Path(__file__).resolve().parents[2]
 REHEARSAL = "dev"
@@ -20,15 +20,9 @@ REHEARSAL = "dev"
 pytestmark = [pytest.mark.rehearsal, pytest.mark.infra, pytest.mark.timeout(1800)]
 
 
-@pytest.fixture(scope="module")
-def rehearsal(rehearsals):
-    return rehearsals.result(REHEARSAL)
-
-
 def test_every_step_ran_in_order_against_the_local_server(rehearsal):
     out, report = rehearsal
-    steps = [line.split("] ", 1)[1] for line in out.splitlines() if line.startswith("==> [")]
-    assert [s.split(" ")[0] for s in steps] == [
+    assert [s.split(" ")[0] for s in steps(out)] == [
         "build", "terraform", "terraform", "second", "read", "re-run:", "re-run:", "destroy",
         "report",
     ]  # fmt: skip

@@ -16,11 +16,6 @@ REHEARSAL = "prod"
 pytestmark = [pytest.mark.rehearsal, pytest.mark.infra, pytest.mark.timeout(1800)]
 
 
-@pytest.fixture(scope="module")
-def rehearsal(rehearsals):
-    return rehearsals.result(REHEARSAL)
-
-
 def test_prod_is_what_its_tfvars_say(rehearsal):
     _, report = rehearsal
     known = facts(report)

@@ -8,22 +8,16 @@ a fixed final snapshot name would make the second destroy fail.
 
 import pytest
 
-from .conftest import facts
+from .conftest import facts, steps
 
 REHEARSAL = "qa"
 
 pytestmark = [pytest.mark.rehearsal, pytest.mark.infra, pytest.mark.timeout(1800)]
 
 
-@pytest.fixture(scope="module")
-def rehearsal(rehearsals):
-    return rehearsals.result(REHEARSAL)
-
-
 def test_apply_destroy_apply_destroy(rehearsal):
     out, report = rehearsal
-    steps = [line.split("] ", 1)[1] for line in out.splitlines() if line.startswith("==> [")]
-    cycle = [s for s in steps if s.startswith(("terraform apply", "destroy"))]
+    cycle = [s for s in steps(out) if s.startswith(("terraform apply", "destroy"))]
     assert cycle == [
         "terraform apply of qa against moto",
         "destroy qa",
