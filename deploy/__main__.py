@@ -161,15 +161,29 @@ def _contract() -> dict:
     return document
 
 
-def destroy(args) -> None:
-    text = release.tfvars(args.env)
-    steps = Steps(4)
+def _checked_and_initialised(env: str, steps: Steps) -> Stack:
+    """Check the state bucket and the credentials, then `terraform init` the stage's workspace."""
+    text = release.tfvars(env)
     with steps.step("preflight: state bucket and credentials"):
         release.check_backend()
         release.check_credentials(session_for(text))
-    stack = Stack(args.env)
-    with steps.step(f"terraform init (workspace {args.env})"):
+    stack = Stack(env)
+    with steps.step(f"terraform init (workspace {env})"):
         stack.init()
+    return stack
+
+
+def _stage_session(env: str):
+    """Return a session with checked credentials for the stage, and the stage's names."""
+    text = release.tfvars(env)
+    session = session_for(text)
+    release.check_credentials(session)
+    return session, ship.Names(project_of(text), env)
+
+
+def destroy(args) -> None:
+    steps = Steps(4)
+    stack = _checked_and_initialised(args.env, steps)
     with steps.step("terraform plan -destroy"):
         counts = change_counts(stack.plan(destroy=True))
         print(f"    {counts['destroy']} resources to destroy")
@@ -182,10 +196,7 @@ def destroy(args) -> None:
 
 
 def rollback(args) -> None:
-    text = release.tfvars(args.env)
-    session = session_for(text)
-    release.check_credentials(session)
-    names = ship.Names(project_of(text), args.env)
+    session, names = _stage_session(args.env)
     aws = ship.Aws.from_session(session, 0)
     steps = Steps(3)
     target = ship.roll_back(steps, aws, names)
@@ -197,10 +208,7 @@ def rollback(args) -> None:
 
 
 def releases(args) -> None:
-    text = release.tfvars(args.env)
-    session = session_for(text)
-    release.check_credentials(session)
-    names = ship.Names(project_of(text), args.env)
+    session, names = _stage_session(args.env)
     recorded = history.load(session.client("ssm"), names.history)
     if not recorded:
         print(f"no release recorded for {args.env} yet ({names.history})")
@@ -214,14 +222,8 @@ def releases(args) -> None:
 
 
 def drift(args) -> int:
-    text = release.tfvars(args.env)
     steps = Steps(3)
-    with steps.step("preflight: state bucket and credentials"):
-        release.check_backend()
-        release.check_credentials(session_for(text))
-    stack = Stack(args.env)
-    with steps.step(f"terraform init (workspace {args.env})"):
-        stack.init()
+    stack = _checked_and_initialised(args.env, steps)
     with steps.step("terraform plan -refresh-only: does the live stage match the state?"):
         planned = stack.plan(refresh_only=True)
     summary = drift_check.summarise(planned)
@@ -238,10 +240,8 @@ def pr_comment(args) -> None:
 
 
 def logs(args) -> None:
-    text = release.tfvars(args.env)
-    session = session_for(text)
-    release.check_credentials(session)
-    group = f"/aws/lambda/{project_of(text)}-{args.env}-{args.fn}"
+    session, names = _stage_session(args.env)
+    group = f"/aws/lambda/{names.function(args.fn)}"
     since = int((time.time() - args.since_minutes * 60) * 1000)
     print(f"==> {group} (last {args.since_minutes} min{', following' if args.follow else ''})")
     release.tail_logs(

@@ -130,30 +130,10 @@ def test_releases_lists_the_history_and_marks_what_serves(aws_env):
     for name in names:
         lam = _function_with_versions(aws_env, name, "qa", versions=2)
     ssm = client(aws_env, "ssm")
-    history.record(
-        ssm,
-        "/shop/qa/releases",
-        history.new_release(
-            "qa",
-            dict.fromkeys(("api", "report", "migrate", "warmer"), "1"),
-            commit="a" * 40,
-            by="alice",
-            now=0,
-        ),
-        keep=5,
-    )
-    history.record(
-        ssm,
-        "/shop/qa/releases",
-        history.new_release(
-            "qa",
-            dict.fromkeys(("api", "report", "migrate", "warmer"), "2"),
-            commit="b" * 40,
-            by="bob",
-            now=86400,
-        ),
-        keep=5,
-    )
+    for version, commit, by, now in (("1", "a" * 40, "alice", 0), ("2", "b" * 40, "bob", 86400)):
+        versions = dict.fromkeys(("api", "report", "migrate", "warmer"), version)
+        release = history.new_release("qa", versions, commit=commit, by=by, now=now)
+        history.record(ssm, "/shop/qa/releases", release, keep=5)
     result = run("releases", "--env", "qa", env=aws_env)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
