@@ -52,6 +52,18 @@ class Pace:
 REAL_TIME = Pace()
 
 
+@dataclass(frozen=True)
+class Move:
+    """The move of `function_name`:`alias` to version `target`, and the clients that watch it."""
+
+    codedeploy: object
+    lambda_client: object
+    cloudwatch: object
+    function_name: str
+    alias: str
+    target: str
+
+
 @dataclass
 class Outcome:
     """How a deployment ended; `rolled_back` when CodeDeploy put the old version back."""
@@ -155,17 +167,7 @@ def alarm_states(cloudwatch, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def follow(
-    deployment_id: str,
-    group: Group,
-    *,
-    codedeploy,
-    lambda_client,
-    cloudwatch,
-    function_name: str,
-    alias: str,
-    target: str,
-    out=sys.stdout,
-    pace: Pace = REAL_TIME,
+    deployment_id: str, group: Group, move: Move, *, out=sys.stdout, pace: Pace = REAL_TIME
 ) -> Outcome:
     """Print progress until the deployment ends; return how it ended.
 
@@ -175,17 +177,17 @@ def follow(
     clock = pace.clock
     started, last, fired = clock(), None, set()
     while True:
-        info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+        info = move.codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
         status = info["status"]
-        share = traffic_on(lambda_client, function_name, alias, target)
-        alarms = alarm_states(cloudwatch, group.alarms)
+        share = traffic_on(move.lambda_client, move.function_name, move.alias, move.target)
+        alarms = alarm_states(move.cloudwatch, group.alarms)
         fired |= {name for name, state in alarms.items() if state == "ALARM"}
         line = (status, round(share), tuple(sorted(alarms.items())))
         if line != last:
             shown = ", ".join(f"{n} {s}" for n, s in alarms.items()) or "none"
             print(
                 f"    {clock() - started:5.0f} s  {status:<10} {share:3.0f}% on version "
-                f"{target}   alarms: {shown}",
+                f"{move.target}   alarms: {shown}",
                 file=out,
                 flush=True,
             )
@@ -210,57 +212,37 @@ def follow(
 
 
 def shift(
-    group: Group,
-    *,
-    codedeploy,
-    lambda_client,
-    cloudwatch,
-    function_name: str,
-    alias: str,
-    target: str,
-    reason: str,
-    out=sys.stdout,
-    pace: Pace = REAL_TIME,
+    group: Group, move: Move, *, reason: str, out=sys.stdout, pace: Pace = REAL_TIME
 ) -> Outcome:
-    """Move `alias` to `target` through CodeDeploy; raise DeployError unless it succeeded."""
-    current = lambda_client.get_alias(FunctionName=function_name, Name=alias)["FunctionVersion"]
+    """Make the move through CodeDeploy; raise DeployError unless it succeeded."""
+    name, alias, target = move.function_name, move.alias, move.target
+    current = move.lambda_client.get_alias(FunctionName=name, Name=alias)["FunctionVersion"]
     if current == target:
-        print(f"    {function_name}:{alias} already serves version {target}", file=out)
+        print(f"    {name}:{alias} already serves version {target}", file=out)
         return Outcome("", "Succeeded")
     deployment_id = start(
-        codedeploy,
+        move.codedeploy,
         group,
-        function_name=function_name,
+        function_name=name,
         alias=alias,
         current=current,
         target=target,
         reason=reason,
     )
     print(
-        f"    deployment {deployment_id}: {function_name}:{alias} {current} -> {target} "
+        f"    deployment {deployment_id}: {name}:{alias} {current} -> {target} "
         f"({group.config}, hook {group.hook or 'none'})",
         file=out,
         flush=True,
     )
-    outcome = follow(
-        deployment_id,
-        group,
-        codedeploy=codedeploy,
-        lambda_client=lambda_client,
-        cloudwatch=cloudwatch,
-        function_name=function_name,
-        alias=alias,
-        target=target,
-        out=out,
-        pace=pace,
-    )
+    outcome = follow(deployment_id, group, move, out=out, pace=pace)
     if outcome.status != "Succeeded":
-        serving = lambda_client.get_alias(FunctionName=function_name, Name=alias)
+        serving = move.lambda_client.get_alias(FunctionName=name, Name=alias)
         why = outcome.error or outcome.status
         if outcome.alarms_fired:
             why += f" (alarms: {', '.join(outcome.alarms_fired)})"
         raise DeployError(
-            f"the deployment of {function_name} version {target} was rolled back: {why}; "
+            f"the deployment of {name} version {target} was rolled back: {why}; "
             f"{alias} serves version {serving['FunctionVersion']}",
             hint=f"read the new version's logs (make logs ENV={alias} FN=api) and the alarms; "
             "fix and deploy again",

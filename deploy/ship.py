@@ -152,18 +152,15 @@ def shift_and_move(steps, aws, names, targets, *, reason, out, pace, config=None
     if config and config != group.config:
         group = replace(group, config=config, override=True)
     with steps.step(f"shift api traffic through CodeDeploy ({group.config})"):
-        canary.shift(
-            group,
-            codedeploy=aws.codedeploy,
-            lambda_client=aws.lambda_client,
-            cloudwatch=aws.cloudwatch,
+        move = canary.Move(
+            aws.codedeploy,
+            aws.lambda_client,
+            aws.cloudwatch,
             function_name=names.function("api"),
             alias=names.stage,
             target=targets["api"],
-            reason=reason,
-            out=out,
-            pace=pace,
         )
+        canary.shift(group, move, reason=reason, out=out, pace=pace)
     with steps.step("move the report, warmer and migrate aliases"):
         for fn in DIRECT:
             before = move_alias(aws.lambda_client, names.function(fn), names.stage, targets[fn])
