@@ -242,22 +242,15 @@ def planned_only(plan: dict, values: dict) -> list[dict]:
     """
     from deploy.readback import Facts
 
+    after = {c["address"]: c["change"]["after"] for c in plan["resource_changes"]}
+    db = after["module.database.aws_db_instance.this"]
+    api = after["module.api_function.aws_lambda_function.this"]
     facts = Facts()
-    (db,) = [
-        c["change"]["after"]
-        for c in plan["resource_changes"]
-        if c["address"] == "module.database.aws_db_instance.this"
-    ]
     facts.equal(
         "planned Performance Insights",
         db["performance_insights_enabled"],
         values["database"].get("performance_insights", False),
     )
-    (api,) = [
-        c["change"]["after"]
-        for c in plan["resource_changes"]
-        if c["address"] == "module.api_function.aws_lambda_function.this"
-    ]
     facts.equal(
         "planned api SnapStart",
         bool(api.get("snap_start")),
