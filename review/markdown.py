@@ -70,38 +70,35 @@ def _checks(report) -> list[str]:
 
 def _findings(report) -> list[str]:
     failed = [f for r in report.results for f in r.failed]
-    if not failed:
-        return []
-    lines = ["### Failures", ""]
-    for finding in failed:
-        lines.append(f"- ❌ `{finding.check}` at `{finding.address}`: {finding.text}")
-    return lines + [""]
+    return _section("Failures", [f"- ❌ `{f.check}` at `{f.address}`: {f.text}" for f in failed])
 
 
 def _allowed(report) -> list[str]:
     allowed = [f for r in report.results for f in r.allowed]
-    if not allowed:
-        return []
-    lines = ["### Allowed exceptions", ""]
-    for finding in allowed:
-        allow = finding.allowed_by
-        lines.append(
-            f"- ⚠️ `{finding.check}` at `{finding.address}`: {finding.text}  \n"
-            f"  allowed ({allow.source}): {allow.reason}"
-        )
-    return lines + [""]
+    return _section(
+        "Allowed exceptions",
+        [
+            f"- ⚠️ `{f.check}` at `{f.address}`: {f.text}  \n"
+            f"  allowed ({f.allowed_by.source}): {f.allowed_by.reason}"
+            for f in allowed
+        ],
+    )
 
 
 def _stale(report) -> list[str]:
-    if not report.stale:
-        return []
-    lines = ["### Stale allow entries", ""]
-    for allow in report.stale:
-        lines.append(
-            f"- ❌ `{allow.check}:{allow.address}` ({allow.source}) matches no finding of "
+    return _section(
+        "Stale allow entries",
+        [
+            f"- ❌ `{a.check}:{a.address}` ({a.source}) matches no finding of "
             f"{report.stage}: remove it"
-        )
-    return lines + [""]
+            for a in report.stale
+        ],
+    )
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    """A `### title` list of `items`; nothing at all when there are none."""
+    return [f"### {title}", "", *items, ""] if items else []
 
 
 def _evidence(report) -> list[str]:

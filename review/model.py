@@ -13,6 +13,7 @@ vacuously.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,16 +29,29 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
-def check(id: str, title: str, rationale: str):
-    """Register a check function under `id`, with a title and the lesson it guards."""
+def check(id: str):
+    """Register a check function under `id`.
+
+    Its docstring is what the review shows of it: the first paragraph is its
+    title, the second the lesson it guards.
+    """
 
     def register(func):
         if id in REGISTRY:
             raise ValueError(f"check {id} registered twice")
+        title, rationale = _title_and_rationale(func)
         REGISTRY[id] = Check(id, title, rationale, func)
         return func
 
     return register
+
+
+def _title_and_rationale(func) -> tuple[str, str]:
+    paragraphs = inspect.cleandoc(func.__doc__ or "").split("\n\n")
+    if len(paragraphs) != 2:
+        raise ValueError(f"{func.__name__}: the docstring needs a title and a rationale paragraph")
+    title, rationale = (" ".join(p.split()) for p in paragraphs)
+    return title, rationale
 
 
 @dataclass(frozen=True)

@@ -88,12 +88,12 @@ def _readable(ctx: Context, out: Outcome):
             yield doc
 
 
-@check(
-    "cache-key-params",
-    "Cached GETs key on every query-string and path parameter",
-    "A cache key that misses a parameter serves ?p1=1&p2=2's answer to ?p1=29&p2=28.",
-)
+@check("cache-key-params")
 def cache_key_params(ctx: Context, out: Outcome) -> None:
+    """Cached GETs key on every query-string and path parameter
+
+    A cache key that misses a parameter serves ?p1=1&p2=2's answer to ?p1=29&p2=28.
+    """
     if not ctx.documents:
         out.cannot_verify("(plan)", "no REST API in the plan")
     for doc in _readable(ctx, out):
@@ -117,12 +117,12 @@ def cache_key_params(ctx: Context, out: Outcome) -> None:
             out.saw(f"source: {doc.source}{_precondition_note(ctx, doc)}")
 
 
-@check(
-    "method-settings-path",
-    "Per-method settings name their method the way AWS reads it",
-    "A method path AWS cannot read leaves the method on the stage defaults: no cache, no TTL.",
-)
+@check("method-settings-path")
 def method_settings_path(ctx: Context, out: Outcome) -> None:
+    """Per-method settings name their method the way AWS reads it
+
+    A method path AWS cannot read leaves the method on the stage defaults: no cache, no TTL.
+    """
     settings = ctx.plan.of_type("aws_api_gateway_method_settings")
     if not ctx.documents:
         out.cannot_verify("(plan)", "no REST API in the plan")
@@ -156,12 +156,12 @@ def _answers_cors(ctx: Context, doc: ApiDocument) -> str | None:
     return None
 
 
-@check(
-    "cors-origin-cache-key",
-    "Responses that vary by Origin key the cache on Origin",
-    "Echoed CORS origins cached without Origin in the key leak one site's answer to another.",
-)
+@check("cors-origin-cache-key")
 def cors_origin_cache_key(ctx: Context, out: Outcome) -> None:
+    """Responses that vary by Origin key the cache on Origin
+
+    Echoed CORS origins cached without Origin in the key leak one site's answer to another.
+    """
     if not ctx.documents:
         out.cannot_verify("(plan)", "no REST API in the plan")
     for doc in _readable(ctx, out):
@@ -222,12 +222,12 @@ def _document_origins(doc: ApiDocument) -> list[tuple[str, list[str]]]:
     return found
 
 
-@check(
-    "cors-prod-wildcard",
-    "No `*` CORS origin in prod",
-    "Access-Control-Allow-Origin: * in production lets any site read the API from a browser.",
-)
+@check("cors-prod-wildcard")
 def cors_prod_wildcard(ctx: Context, out: Outcome) -> None:
+    """No `*` CORS origin in prod
+
+    Access-Control-Allow-Origin: * in production lets any site read the API from a browser.
+    """
     if not ctx.prod:
         out.not_applicable(f"prod only; {ctx.stage} may allow any origin (design decision 7)")
         return
@@ -333,12 +333,12 @@ def _stage_variables(ctx: Context, wanted: set[str], out: Outcome) -> None:
                 out.saw(f"{stage.address}: {name} = {value}, an alias in this plan")
 
 
-@check(
-    "integration-qualified-arn",
-    "API integrations invoke a Lambda alias, not $LATEST",
-    "An unqualified integration ARN runs $LATEST in every stage: no per-stage alias, no rollback.",
-)
+@check("integration-qualified-arn")
 def integration_qualified_arn(ctx: Context, out: Outcome) -> None:
+    """API integrations invoke a Lambda alias, not $LATEST
+
+    An unqualified integration ARN runs $LATEST in every stage: no per-stage alias, no rollback.
+    """
     wanted: set[str] = set()
     for doc in _readable(ctx, out):
         count = 0

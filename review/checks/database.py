@@ -32,12 +32,12 @@ def _databases(ctx: Context, out: Outcome, *types: str):
 
 
 # What it adds to checkov's CKV_AWS_17: `make plan`/`make deploy` gate on it, never on scanners.
-@check(
-    "db-not-public",
-    "The database is not publicly accessible",
-    "RDS belongs in private subnets, reachable only from the functions.",
-)
+@check("db-not-public")
 def db_not_public(ctx: Context, out: Outcome) -> None:
+    """The database is not publicly accessible
+
+    RDS belongs in private subnets, reachable only from the functions.
+    """
     for db in _databases(ctx, out, "aws_db_instance", "aws_rds_cluster_instance"):
         public = db.value("publicly_accessible")
         if public is UNKNOWN:
@@ -49,12 +49,12 @@ def db_not_public(ctx: Context, out: Outcome) -> None:
 
 
 # What it adds to checkov's CKV_AWS_16: `make plan`/`make deploy` gate on it, never on scanners.
-@check(
-    "db-encrypted",
-    "Database storage is encrypted",
-    "Unencrypted storage leaks orders and customers through snapshots and disks.",
-)
+@check("db-encrypted")
 def db_encrypted(ctx: Context, out: Outcome) -> None:
+    """Database storage is encrypted
+
+    Unencrypted storage leaks orders and customers through snapshots and disks.
+    """
     for db in _databases(ctx, out):
         encrypted = db.value("storage_encrypted")
         if encrypted is UNKNOWN:
@@ -75,12 +75,12 @@ def _secret_variables(value, path: str):
                 yield from _secret_variables(inner, f"{path}.{key}")
 
 
-@check(
-    "db-password-managed",
-    "The database password is never in plain text",
-    "A password in tfvars, the plan or the state is a password in every copy of them.",
-)
+@check("db-password-managed")
 def db_password_managed(ctx: Context, out: Outcome) -> None:
+    """The database password is never in plain text
+
+    A password in tfvars, the plan or the state is a password in every copy of them.
+    """
     for db in _databases(ctx, out):
         attribute = "master_password" if db.type == "aws_rds_cluster" else "password"
         password = db.value(attribute)
@@ -102,12 +102,12 @@ def db_password_managed(ctx: Context, out: Outcome) -> None:
             out.fail(path, f"{path} holds a secret in plain text in the tfvars and the plan")
 
 
-@check(
-    "db-deletion-protection",
-    "prod's database is protected from deletion",
-    "One wrong destroy or replace must not take prod's data with it.",
-)
+@check("db-deletion-protection")
 def db_deletion_protection(ctx: Context, out: Outcome) -> None:
+    """prod's database is protected from deletion
+
+    One wrong destroy or replace must not take prod's data with it.
+    """
     if not ctx.prod:
         out.not_applicable(f"prod only; {ctx.stage}'s database may be thrown away")
         return
@@ -151,12 +151,12 @@ def _clients(ctx: Context, out: Outcome) -> list[tuple[str, int | None, object]]
     return clients
 
 
-@check(
-    "db-connection-budget",
-    "DB functions' reserved concurrency plus headroom fits max_connections",
-    "Each Lambda environment holds a connection: unbounded concurrency exhausts the database.",
-)
+@check("db-connection-budget")
 def db_connection_budget(ctx: Context, out: Outcome) -> None:
+    """DB functions' reserved concurrency plus headroom fits max_connections
+
+    Each Lambda environment holds a connection: unbounded concurrency exhausts the database.
+    """
     headroom = (ctx.plan.variable("database") or {}).get("connection_headroom")
     for db in _databases(ctx, out, "aws_db_instance"):
         maximum = _max_connections(ctx, db, out)

@@ -112,13 +112,13 @@ def _judge_api_scope(ctx: Context, permission: Resource, scope: str, out: Outcom
     return True
 
 
-@check(
-    "lambda-permission-scope",
-    "Lambda permissions: one alias, one route or rule",
-    "A grant broader than <stage>/<METHOD>/<path> for one alias lets other stages, methods "
-    "or paths invoke the code.",
-)
+@check("lambda-permission-scope")
 def lambda_permission_scope(ctx: Context, out: Outcome) -> None:
+    """Lambda permissions: one alias, one route or rule
+
+    A grant broader than <stage>/<METHOD>/<path> for one alias lets other stages, methods or
+    paths invoke the code.
+    """
     permissions = ctx.plan.of_type("aws_lambda_permission")
     if not permissions:
         out.cannot_verify("(plan)", "no aws_lambda_permission in the plan")
@@ -183,12 +183,12 @@ def _statement_size(ctx: Context, permission: Resource) -> int:
     return len(json.dumps(statement, separators=(",", ":")))
 
 
-@check(
-    "lambda-policy-size",
-    "Resource policies stay clear of Lambda's 20 KB limit",
-    "Past 20 KB AddPermission fails: per-route, per-alias grants must still fit.",
-)
+@check("lambda-policy-size")
 def lambda_policy_size(ctx: Context, out: Outcome) -> None:
+    """Resource policies stay clear of Lambda's 20 KB limit
+
+    Past 20 KB AddPermission fails: per-route, per-alias grants must still fit.
+    """
     groups: dict[tuple[str, str], list[Resource]] = {}
     for permission in ctx.plan.of_type("aws_lambda_permission"):
         target, qualifier = permission.value("function_name"), permission.value("qualifier")
@@ -233,12 +233,12 @@ def _target_problem(ctx: Context, arn: str) -> str | None:
     return None
 
 
-@check(
-    "schedule-alias",
-    "Schedules invoke a Lambda alias",
-    "A schedule on the unqualified function runs $LATEST: rollbacks and stages do not apply.",
-)
+@check("schedule-alias")
 def schedule_alias(ctx: Context, out: Outcome) -> None:
+    """Schedules invoke a Lambda alias
+
+    A schedule on the unqualified function runs $LATEST: rollbacks and stages do not apply.
+    """
     targets = [(t, ("arn",)) for t in ctx.plan.of_type("aws_cloudwatch_event_target")]
     targets += [(s, ("target", 0, "arn")) for s in ctx.plan.of_type("aws_scheduler_schedule")]
     lambda_targets = 0

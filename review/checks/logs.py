@@ -56,12 +56,12 @@ def _execution_logging(ctx: Context) -> dict:
     return found
 
 
-@check(
-    "log-retention",
-    "Log groups have a retention",
-    "Log groups without retention grow, and bill, forever; services create them silently.",
-)
+@check("log-retention")
 def log_retention(ctx: Context, out: Outcome) -> None:
+    """Log groups have a retention
+
+    Log groups without retention grow, and bill, forever; services create them silently.
+    """
     names, unnamed = _declared(ctx, out)
     for function in ctx.functions:
         name = function.value("function_name")

@@ -47,12 +47,12 @@ def _names(ctx: Context, functions) -> str:
     return ", ".join(ctx.function_label(f) for f in functions)
 
 
-@check(
-    "vpc-private-subnets",
-    "VPC functions run in private subnets only",
-    "Lambda ENIs never get a public IP: a function in a public subnet has no internet.",
-)
+@check("vpc-private-subnets")
 def vpc_private_subnets(ctx: Context, out: Outcome) -> None:
+    """VPC functions run in private subnets only
+
+    Lambda ENIs never get a public IP: a function in a public subnet has no internet.
+    """
     for subnet, functions, how in _placements(ctx, out).values():
         public_ip = subnet.value("map_public_ip_on_launch")
         table, why = topology.route_table(ctx.plan, subnet)
@@ -87,12 +87,12 @@ def _needs_internet(ctx: Context):
     return None, None
 
 
-@check(
-    "vpc-nat-egress",
-    "VPC functions that need internet route through a NAT",
-    "Private subnets reach SES and other public endpoints only through a NAT gateway.",
-)
+@check("vpc-nat-egress")
 def vpc_nat_egress(ctx: Context, out: Outcome) -> None:
+    """VPC functions that need internet route through a NAT
+
+    Private subnets reach SES and other public endpoints only through a NAT gateway.
+    """
     placements = _placements(ctx, Outcome("ignored"))
     if not placements:
         out.not_applicable("no function is in a VPC")
@@ -135,12 +135,12 @@ def _concurrency(function) -> tuple[int | None, str]:
     return reserved, str(reserved)
 
 
-@check(
-    "vpc-subnet-capacity",
-    "App subnets have addresses for the functions' ENIs",
-    "A subnet out of free IPs stops new Lambda environments from starting.",
-)
+@check("vpc-subnet-capacity")
 def vpc_subnet_capacity(ctx: Context, out: Outcome) -> None:
+    """App subnets have addresses for the functions' ENIs
+
+    A subnet out of free IPs stops new Lambda environments from starting.
+    """
     endpoints = [
         e
         for e in ctx.plan.of_type("aws_vpc_endpoint")
