@@ -163,6 +163,7 @@ def test_cors_echoes_an_allowed_origin_and_exposes_headers_and_tells_others_noth
     assert echoed["Access-Control-Allow-Origin"] == "https://a.example.com"
     assert "ETag" in echoed["Access-Control-Expose-Headers"]
     assert cors_headers("https://b.example.com", allowed) == {"Vary": "Origin"}
+    assert cors_headers("https://a.example.com.evil.net", allowed) == {"Vary": "Origin"}
     assert cors_headers(None, allowed) == {"Vary": "Origin"}
     anyone = cors_headers(None, ("*",))
     assert anyone["Access-Control-Allow-Origin"] == "*"
