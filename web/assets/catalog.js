@@ -3,7 +3,7 @@
 import { ApiError } from "./api.js";
 import * as cart from "./cart.js";
 import { display, isMoney } from "./money.js";
-import { $, clearError, el, fieldError, navigate, rerender, setStatus, settleFocus, showError, state } from "./page.js";
+import { $, clearError, el, fieldError, navigate, rerender, setStatus, settleFocus, showError, state, viewData } from "./page.js";
 
 const FILTER_NAMES = ["q", "category", "min_price", "max_price", "sort", "page", "page_size"];
 const DEFAULTS = { sort: "name", page: "1", page_size: "20" };
@@ -163,14 +163,8 @@ export async function renderProduct(id, current) {
   const detail = $("product-detail");
   detail.hidden = true;
   setStatus("Loading the product…");
-  let product;
-  try {
-    product = (await state.api.getProduct(id)).data;
-  } catch (error) {
-    if (current()) showError(error, () => rerender());
-    return;
-  }
-  if (!current()) return;
+  const product = await viewData(() => state.api.getProduct(id), current);
+  if (product === undefined) return;
   state.products = new Map([[product.id, product]]);
   cart.refresh(product);
   document.title = `${product.name} · Shop`;

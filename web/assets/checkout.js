@@ -3,7 +3,7 @@
 import { ApiError } from "./api.js";
 import * as cart from "./cart.js";
 import { display, formatCents, lineCents } from "./money.js";
-import { $, clearError, el, fieldError, navigate, rerender, setStatus, showError, state } from "./page.js";
+import { $, clearError, el, fieldError, navigate, setStatus, showError, state, viewData } from "./page.js";
 
 export async function renderCart(current) {
   document.title = "Cart · Shop";
@@ -141,13 +141,8 @@ export async function renderOrder(id, current) {
     for (const node of ["order-id", "order-email", "order-created", "order-status", "order-total", "order-intro"]) $(node).textContent = "";
     $("order-lines").replaceChildren();
     setStatus("Loading the order…");
-    try {
-      order = (await state.api.getOrder(id)).data;
-    } catch (error) {
-      if (current()) showError(error, () => rerender());
-      return;
-    }
-    if (!current()) return;
+    order = await viewData(() => state.api.getOrder(id), current);
+    if (order === undefined) return;
     setStatus("");
   }
   document.title = `Order ${order.id} · Shop`;

@@ -1,7 +1,10 @@
-// Plumbing every view shares: the DOM helper, the page's state, navigation,
+// Plumbing every view shares: the DOM helpers (dom.js), the page's state, navigation,
 // and the status and error regions. No view logic lives here.
 
 import { ApiError } from "./api.js";
+import { $, el } from "./dom.js";
+
+export { $, el };
 
 const MAX_RETRY_WAIT = 60; // seconds; a longer Retry-After still shows, the button just unlocks sooner
 
@@ -20,23 +23,6 @@ export const state = {
   focusPending: false,
 };
 
-export const $ = (id) => document.getElementById(id);
-
-/** Return a new element; string children become text nodes (never parsed as HTML). */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child);
-  }
-  return node;
-}
-
 /** Go to `hash`, re-rendering when it is already the current one. */
 export function navigate(hash) {
   if (window.location.hash === hash || (hash === "#/" && window.location.hash === "")) rerender();
@@ -46,6 +32,21 @@ export function navigate(hash) {
 /** Render the current route again (after a retry or a repeated navigation). */
 export function rerender() {
   return state.render ? state.render() : undefined;
+}
+
+/**
+ * Return the data `request()` answers, or undefined when there is nothing to draw: the
+ * view changed meanwhile, or the request failed (the error then shows, and its Retry
+ * renders the view again).
+ */
+export async function viewData(request, current) {
+  try {
+    const answer = await request();
+    return current() ? answer.data : undefined;
+  } catch (error) {
+    if (current()) showError(error, () => rerender());
+    return undefined;
+  }
 }
 
 /** Focus the current view's heading if a view change asked for it and it is visible. */

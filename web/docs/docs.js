@@ -7,27 +7,13 @@
 // preflight operations, which the CORS paragraph describes instead. No
 // libraries, no innerHTML: every string from the document becomes text.
 
+import { $, el } from "../assets/dom.js";
+
 const SPEC_URL = new URL("../openapi.json", import.meta.url);
 const CONFIG_URL = new URL("../config.json", import.meta.url);
 const METHODS = ["get", "post", "put", "patch", "delete", "head"]; // "options" = preflights, skipped
 const PLACEHOLDER_BASE = "https://<api-id>.execute-api.<region>.amazonaws.com/<stage>";
 const MAX_DEPTH = 6;
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false) node.append(child);
-  }
-  return node;
-}
 
 // ---------------------------------------------------------------- text
 
