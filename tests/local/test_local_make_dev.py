@@ -34,15 +34,11 @@ def wait_for_line(path, pattern: str, process, timeout: float) -> str:
     pytest.fail(f"no line matching {pattern!r} within {timeout}s:\n{path.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def make_dev(tmp_path):
-    """Start `make dev` on free ports; stop it with SIGINT if a test left it running."""
-    ports = {"API_PORT": free_port(), "WEB_PORT": free_port(), "MOTO_PORT": free_port()}
-    state = tmp_path / "state"
-    log = tmp_path / "make-dev.log"
+def start_make_dev(ports: dict, state, log, *, mode: str = "w") -> subprocess.Popen:
+    """Start `make dev` on `ports` with `state`, its output written (or appended) to `log`."""
     command = ["make", "-s", "dev", *(f"{k}={v}" for k, v in ports.items()), f"STATE_DIR={state}"]
-    with log.open("w") as out:
-        process = subprocess.Popen(
+    with log.open(mode) as out:
+        return subprocess.Popen(
             command,
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
@@ -50,6 +46,15 @@ def make_dev(tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, as a terminal's job
         )
+
+
+@pytest.fixture
+def make_dev(tmp_path):
+    """Start `make dev` on free ports; stop it with SIGINT if a test left it running."""
+    ports = {"API_PORT": free_port(), "WEB_PORT": free_port(), "MOTO_PORT": free_port()}
+    state = tmp_path / "state"
+    log = tmp_path / "make-dev.log"
+    process = start_make_dev(ports, state, log)
     run = {"process": process, "ports": ports, "state": state, "log": log}
     yield run
     if process.poll() is None:
@@ -163,16 +168,7 @@ def test_a_first_start_stopped_while_seeding_is_finished_and_health_waits_for_it
     process.wait(timeout=60)
     assert marker.read_text() == "started\n"  # stopped halfway
 
-    command = ["make", "-s", "dev", *(f"{k}={v}" for k, v in ports.items()), f"STATE_DIR={state}"]
-    with log.open("a") as out:
-        again = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    again = start_make_dev(ports, state, log, mode="a")
     make_dev["process"] = again
     try:
         while True:  # poll until the first answer of any kind
