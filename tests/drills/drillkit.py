@@ -152,6 +152,10 @@ class Order:
     def order_id(self) -> str | None:
         return self.final.body["id"] if self.confirmed else None
 
+    def copies(self, n: int) -> list["Order"]:
+        """Return `n` sends of this order under its key, each with answers of its own."""
+        return [Order(self.email, self.items, key=self.key) for _ in range(n)]
+
     def quantities(self) -> dict[int, int]:
         merged: dict[int, int] = {}
         for item in self.items:

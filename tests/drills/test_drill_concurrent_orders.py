@@ -138,7 +138,7 @@ def test_concurrent_retries_with_one_key_make_exactly_one_order(stack, drill_ser
     product = stack.create_product("IDEM-1", stock=1000)
     email = "idempotency@drill.example.com"
     logical = [drillkit.Order(email, [{"product_id": product, "quantity": 2}]) for _ in range(6)]
-    copies = [drillkit.Order(o.email, o.items, key=o.key) for o in logical for _ in range(6)]
+    copies = [copy for order in logical for copy in order.copies(6)]
 
     # WHEN all 36 copies arrive together
     race(client, copies)
@@ -174,9 +174,9 @@ def test_one_key_with_two_different_bodies_makes_one_order_and_a_409(stack, dril
     product = stack.create_product("IDEM-2", stock=100)
     email = "key-reuse@drill.example.com"
     key = "drill-reused-key"
-    first = [drillkit.Order(email, [{"product_id": product, "quantity": 1}], key=key)] * 3
-    second = [drillkit.Order(email, [{"product_id": product, "quantity": 2}], key=key)] * 3
-    copies = [drillkit.Order(o.email, o.items, key=key) for o in first + second]
+    first = drillkit.Order(email, [{"product_id": product, "quantity": 1}], key=key)
+    second = drillkit.Order(email, [{"product_id": product, "quantity": 2}], key=key)
+    copies = first.copies(3) + second.copies(3)
 
     # WHEN they race
     race(client, copies)
@@ -203,7 +203,7 @@ def test_duplicate_retries_racing_for_the_last_units(stack, drill_server, client
     product = stack.create_product("IDEM-LAST", stock=3)
     email = "idempotent-last@drill.example.com"
     logical = [drillkit.Order(email, [{"product_id": product, "quantity": 1}]) for _ in range(5)]
-    copies = [drillkit.Order(o.email, o.items, key=o.key) for o in logical for _ in range(3)]
+    copies = [copy for order in logical for copy in order.copies(3)]
 
     # WHEN all 15 copies arrive together (a 503, e.g. a resolved deadlock, is retried)
     race(client, copies)
