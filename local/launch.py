@@ -1,7 +1,8 @@
 """Starts `python -m local.stack` as a child process, for tests and benchmarks.
 
 The stack announces itself with one line starting with `ready ` (printed by
-local/stack.py); `launch` waits for that line in the child's log, and
+local/stack.py) that names its URLs (`api=...`, `web=...`, `aws=...`);
+`launch` waits for that line in the child's log and keeps the URLs, and
 `Launched.stop` ends the child as Ctrl-C does (SIGINT to its own session,
 so the workers close too), harder only if it lingers. `make dev` itself
 does not use this module.
@@ -12,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,19 @@ class LaunchError(RuntimeError):
 class Launched:
     process: subprocess.Popen
     log_path: Path
+    urls: dict[str, str] = field(default_factory=dict)  # as the ready line names them
+
+    @property
+    def api_url(self) -> str:
+        return self.urls.get("api", "")
+
+    @property
+    def web_url(self) -> str:
+        return self.urls.get("web", "")
+
+    @property
+    def aws_url(self) -> str:
+        return self.urls.get("aws", "")
 
     def log_tail(self, lines: int = 60) -> str:
         """Return the last `lines` lines the stack printed."""
@@ -68,7 +82,11 @@ def launch(args: list[str], log_path: Path, *, env=None, timeout: float = 90) ->
     launched = Launched(process, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(line.startswith(READY_PREFIX) for line in launched.log_tail(400).splitlines()):
+        ready = [
+            line for line in launched.log_tail(400).splitlines() if line.startswith(READY_PREFIX)
+        ]
+        if ready:
+            launched.urls = dict(w.split("=", 1) for w in ready[0].split() if "=" in w)
             return launched
         if process.poll() is not None:
             raise LaunchError(

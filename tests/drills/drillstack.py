@@ -167,8 +167,6 @@ def drill_tfvars(directory: Path, *, api_timeout_s: int | None = None) -> Path:
 
 @dataclass
 class LocalStack(Launched):
-    api_url: str = ""
-    aws_url: str = ""
     database: str = ""
     api_key: str = API_KEY
 
@@ -256,13 +254,7 @@ def local_stack(
     for key, value in (function_env or {}).items():
         command += ["--function-env", f"{key}={value}"]
     launched = launch(command, directory / "stack.log", timeout=START_TIMEOUT_S)
-    stack = LocalStack(
-        launched.process,
-        launched.log_path,
-        api_url=f"http://127.0.0.1:{api_port}",
-        aws_url=f"http://127.0.0.1:{moto_port}",
-        database=database,
-    )
+    stack = LocalStack(launched.process, launched.log_path, launched.urls, database=database)
     try:
         yield stack
     finally:

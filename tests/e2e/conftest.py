@@ -72,8 +72,6 @@ def csp_for(api_url: str) -> str:
 
 @dataclass
 class Stack(Launched):
-    api_url: str = ""
-    web_url: str = ""
     state_dir: Path | None = None
     api_key: str = ""
 
@@ -128,12 +126,7 @@ def stack(tmp_path_factory):
     except LaunchError as exc:
         pytest.fail(str(exc))
     stack = Stack(
-        launched.process,
-        launched.log_path,
-        api_url=f"http://127.0.0.1:{api_port}",
-        web_url=f"http://127.0.0.1:{web_port}",
-        state_dir=state_dir,
-        api_key=api_key,
+        launched.process, launched.log_path, launched.urls, state_dir=state_dir, api_key=api_key
     )
     try:
         _wait_until_healthy(stack)
