@@ -18,7 +18,7 @@ for key, value in {
     os.environ[key] = value
 os.environ.pop("AWS_PROFILE", None)
 
-from support.data import DEV_CONFIG, PRODUCT, SENDER  # noqa: E402
+from support.data import DEV_CONFIG, PRODUCT, SENDER, api_env  # noqa: E402
 from support.events import LambdaContext  # noqa: E402
 from support.mariadb import MariaDB, make_tls  # noqa: E402
 
@@ -170,19 +170,11 @@ def extension(aws):
 @pytest.fixture
 def lambda_env(aws, extension, mariadb, clean_db):
     """The api's environment as Terraform sets it, pointing at the test MariaDB over TLS."""
+    secret_arn = aws.put_db_secret(mariadb.user, mariadb.password)
     return {
-        **extension.env(),
-        "SHOP_PROJECT": "shop",
-        "SHOP_STAGE": "dev",
-        "SHOP_ALIASES": "dev",
-        "SHOP_CONFIG_PARAMETER": "/shop/{alias}/config",
-        "SHOP_DB_SECRET_ARN": aws.put_db_secret(mariadb.user, mariadb.password),
-        "SHOP_DB_HOST": "127.0.0.1",
-        "SHOP_DB_PORT": str(mariadb.port),
-        "SHOP_DB_NAME": clean_db,
-        "SHOP_DB_CA_BUNDLE": str(mariadb.tls.ca),
-        "SHOP_DB_CONNECT_TIMEOUT": "2",
-        "SHOP_DB_READ_TIMEOUT": "5",
+        **api_env(
+            extension_env=extension.env(), secret_arn=secret_arn, mariadb=mariadb, database=clean_db
+        ),
         "SHOP_TOPIC_ARN": aws.topic_arn,
     }
 

@@ -83,7 +83,7 @@ def function_env(moto_server, module_extension, mariadb, mariadb_schema):
     """The api's environment as Terraform sets it, against moto and the test MariaDB."""
     import boto3
 
-    from support.data import DEV_CONFIG
+    from support.data import DEV_CONFIG, api_env
 
     aws = {
         "AWS_DEFAULT_REGION": "eu-west-1",
@@ -105,20 +105,14 @@ def function_env(moto_server, module_extension, mariadb, mariadb_schema):
     topic = session.client("sns", endpoint_url=moto_server).create_topic(Name="shop-dev-orders")
     yield {
         **aws,
-        **module_extension.env(),
+        **api_env(
+            extension_env=module_extension.env(),
+            secret_arn=secret["ARN"],
+            mariadb=mariadb,
+            database=mariadb_schema,
+        ),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_LAMBDA_FUNCTION_VERSION": "7",
-        "SHOP_PROJECT": "shop",
-        "SHOP_STAGE": "dev",
-        "SHOP_ALIASES": "dev",
-        "SHOP_CONFIG_PARAMETER": "/shop/{alias}/config",
-        "SHOP_DB_SECRET_ARN": secret["ARN"],
-        "SHOP_DB_HOST": "127.0.0.1",
-        "SHOP_DB_PORT": str(mariadb.port),
-        "SHOP_DB_NAME": mariadb_schema,
-        "SHOP_DB_CA_BUNDLE": str(mariadb.tls.ca),
-        "SHOP_DB_CONNECT_TIMEOUT": "2",
-        "SHOP_DB_READ_TIMEOUT": "5",
         "SHOP_TOPIC_ARN": topic["TopicArn"],
     }
 

@@ -25,3 +25,21 @@ PRODUCT = {
     "price": "12.50",
     "stock": 25,
 }
+
+
+def api_env(*, extension_env: dict, secret_arn: str, mariadb, database: str) -> dict[str, str]:
+    """The api function's environment as Terraform sets it, against the test MariaDB over TLS."""
+    return {
+        **extension_env,
+        "SHOP_PROJECT": "shop",
+        "SHOP_STAGE": "dev",
+        "SHOP_ALIASES": "dev",
+        "SHOP_CONFIG_PARAMETER": "/shop/{alias}/config",
+        "SHOP_DB_SECRET_ARN": secret_arn,
+        "SHOP_DB_HOST": "127.0.0.1",
+        "SHOP_DB_PORT": str(mariadb.port),
+        "SHOP_DB_NAME": database,
+        "SHOP_DB_CA_BUNDLE": str(mariadb.tls.ca),
+        "SHOP_DB_CONNECT_TIMEOUT": "2",
+        "SHOP_DB_READ_TIMEOUT": "5",
+    }
