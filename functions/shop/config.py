@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from shop.errors import ConfigError
@@ -119,6 +119,7 @@ def alias_from_arn(arn: str | None) -> str | None:
 _ALIASES: dict[str, str | None] = {}
 
 
+@dataclass(kw_only=True, eq=False)
 class ConfigLoader:
     """Serves each alias's config from memory, re-reading SSM after `ttl` seconds.
 
@@ -127,40 +128,29 @@ class ConfigLoader:
     function within this TTL plus the extension's (`SSM_PARAMETER_STORE_TTL`).
     """
 
-    def __init__(
-        self,
-        *,
-        fetch: Callable[[str], str],
-        parameter_template: str,
-        aliases: tuple[str, ...],
-        ttl: float = 60.0,
-        local_stage: str | None = None,
-        site_origins: tuple[str, ...] = (),
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self._fetch = fetch
-        self._site_origins = site_origins
-        self._template = parameter_template
-        self._aliases = aliases
-        self._ttl = ttl
-        self._local_stage = local_stage
-        self._clock = clock
-        self._cache: dict[str, tuple[float, AppConfig]] = {}
+    fetch: Callable[[str], str]
+    parameter_template: str
+    aliases: tuple[str, ...]
+    ttl: float = 60.0
+    local_stage: str | None = None
+    site_origins: tuple[str, ...] = ()
+    clock: Callable[[], float] = time.monotonic
+    _cache: dict[str, tuple[float, AppConfig]] = field(default_factory=dict, init=False)
 
     def stage_for(self, invoked_function_arn: str | None) -> str:
         """Return the stage to serve for this ARN; raise ConfigError if it may not be served."""
         alias = alias_from_arn(invoked_function_arn)
         if alias is None or alias == "$LATEST":
-            if self._local_stage:
-                return self._local_stage
+            if self.local_stage:
+                return self.local_stage
             raise ConfigError(
                 f"invoked without an alias ({invoked_function_arn!r}); "
-                f"invoke through one of: {', '.join(self._aliases) or 'none configured'}"
+                f"invoke through one of: {', '.join(self.aliases) or 'none configured'}"
             )
-        if alias not in self._aliases:
+        if alias not in self.aliases:
             raise ConfigError(
                 f"alias {alias!r} is not served by this function "
-                f"(serves: {', '.join(self._aliases) or 'none'})"
+                f"(serves: {', '.join(self.aliases) or 'none'})"
             )
         return alias
 
@@ -170,13 +160,13 @@ class ConfigLoader:
 
     def get(self, stage: str) -> AppConfig:
         """Return the config of `stage`, from memory while fresh, else from SSM."""
-        now = self._clock()
+        now = self.clock()
         cached = self._cache.get(stage)
-        if cached and now - cached[0] < self._ttl:
+        if cached and now - cached[0] < self.ttl:
             return cached[1]
-        name = self._template.replace("{alias}", stage)
+        name = self.parameter_template.replace("{alias}", stage)
         try:
-            config = parse_config(stage, self._fetch(name), site_origins=self._site_origins)
+            config = parse_config(stage, self.fetch(name), site_origins=self.site_origins)
         except Exception as exc:
             if cached:
                 log.warning(
