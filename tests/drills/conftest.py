@@ -9,6 +9,8 @@ and in the terminal summary.
 """
 
 import json
+import time
+from pathlib import Path
 
 import drillkit
 import drillstack
@@ -68,6 +70,18 @@ def client(stack):
     return drillkit.Client(stack.api_url)
 
 
+def pytest_sessionstart(session):
+    drillkit.TIER["started"] = time.monotonic()
+
+
+def pytest_runtest_logreport(report):
+    """Count each drill's outcomes (a parametrized test's cases together) for the tier."""
+    if report.when == "call" or report.outcome != "passed":
+        name = report.nodeid.split("[", 1)[0].rsplit("/", 1)[-1]
+        counts = drillkit.TIER["outcomes"].setdefault(name, {})
+        counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
 def pytest_sessionfinish(session, exitstatus):
     if not drillkit.RESULTS:
         return
@@ -76,6 +90,10 @@ def pytest_sessionfinish(session, exitstatus):
     path = out / "figures.json"
     merged = json.loads(path.read_text()) if path.exists() else {}
     merged.update(drillkit.RESULTS)
+    ran = {item.path.name for item in session.items}
+    every = {p.name for p in Path(__file__).parent.glob("test_drill_*.py")}
+    if ran == every:  # the whole tier ran: its counts and duration describe it
+        merged["tier"] = drillkit.tier_figures()
     path.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
 
 

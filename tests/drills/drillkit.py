@@ -4,11 +4,13 @@ the reconciliation of what clients were told against what the database holds.
 The stack and the database they run against are in `drillstack`.
 """
 
+import os
 import statistics
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import requests
 from drillstack import DrillServer
@@ -17,6 +19,7 @@ RESULTS: dict[str, dict] = {}  # figures of each drill, written to build/drills/
 CLIENTS: list["Client"] = []  # every client of the running drill, for its reset count
 ALLOWED_RESETS = 0  # connection resets a drill's clients may retry (see Client)
 EMF_SEEN: dict[str, set[str]] = {}  # metric -> units, from every drill stack's log lines
+TIER: dict = {"started": None, "outcomes": {}}  # the session's outcomes per test (conftest)
 
 
 # --- a plain HTTP client ----------------------------------------------------------------
@@ -347,9 +350,35 @@ def latency(answers: list[Answer]) -> dict[str, float] | None:
     }
 
 
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def machine() -> dict:
+    """Where and how loaded the figures were measured (the drills' latencies depend on it)."""
+    return {"cores": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 1)}
+
+
 def record(drill: str, figures: dict) -> None:
-    """Keep a drill's figures for build/drills/figures.json and the terminal summary."""
-    RESULTS[drill] = figures
+    """Keep a drill's figures for build/drills/figures.json and the terminal summary,
+    with when they were measured and on what (docs/reliability.md renders them)."""
+    RESULTS[drill] = {**figures, "measured": now(), "machine": machine()}
+
+
+def tier_figures() -> dict:
+    """The whole tier's outcome: tests passed and failed, seconds, per-test counts."""
+    outcomes = TIER["outcomes"]
+    total: dict[str, int] = {}
+    for counts in outcomes.values():
+        for outcome, n in counts.items():
+            total[outcome] = total.get(outcome, 0) + n
+    return {
+        **total,
+        "seconds": round(time.monotonic() - TIER["started"], 1),
+        "outcomes": outcomes,
+        "measured": now(),
+        "machine": machine(),
+    }
 
 
 def collect_emf(log_path) -> None:

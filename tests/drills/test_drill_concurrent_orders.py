@@ -257,4 +257,8 @@ def test_a_burst_of_new_connections_is_queued_while_the_gateway_is_busy(stack):
             sock.close()
 
     # THEN the kernel queues every one of them for the gateway, as API Gateway takes a burst
+    drillkit.record(
+        "connection_burst",
+        {"connections": BURST_CONNECTIONS, "established_while_paused": len(established)},
+    )
     assert len(established) == BURST_CONNECTIONS

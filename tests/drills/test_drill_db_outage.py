@@ -145,9 +145,18 @@ def test_database_killed_under_load_recovers_without_losing_or_duplicating_order
     drillkit.record(
         "db_outage",
         {
+            "clients": THREADS,
+            "products": len(products),
+            "initial_stock": INITIAL_STOCK,
+            "orders_before_the_kill": WARM_ORDERS,
+            "orders_after_the_restart": AFTER_ORDERS,
+            "down_s": DOWN_S,
             "requests": len(answers),
             "by_status": drillkit.by_status(answers),
             "requests_while_down": len(down),
+            "requests_after_restart": len(after),
+            "failed_after_restart": sum(1 for a in after if a.status not in (200, 201)),
+            "workers_replaced": len(set(workers_before) - set(stack.api_workers())),
             "connection_resets_retried": client.resets,
             "orders_placed": len(load.orders),
             "orders_retried_after_503": len(retried),

@@ -128,6 +128,7 @@ def test_orders_succeed_through_a_notification_outage_and_every_send_ends_sent_o
             "sends_left_to_the_relay": 2 * ORDERS - failed_in_requests,
             "retry_runs_during_outage": 1,
             "sent_after_recovery": after["retried"]["sent"],
+            "sent_by_a_further_run": again["retried"]["sent"],
             "sent_twice": sum(max(0, n - 1) for c in counts for n in c.values()),
             "lost": sum(1 for c in counts for n in c.values() if n == 0),
             **result.figures(),

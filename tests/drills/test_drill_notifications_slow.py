@@ -23,6 +23,7 @@ from support import pii
 pytestmark = [pytest.mark.drills, pytest.mark.mariadb]
 
 CLIENTS, ORDERS_EACH = 20, 2
+WORKERS = 4
 GOOD, GONE = "buyer@drill.example.com", "gone@drill.example.com"
 
 
@@ -42,7 +43,7 @@ def stack(drill_server, fake, tmp_path_factory):
         "SHOP_RELAY_BACKOFF_SECONDS": "0",  # the drill does not wait out real backoffs
     }
     with drillstack.local_stack(
-        drill_server, directory, database="drill_notify_slow", concurrency=4, function_env=env
+        drill_server, directory, database="drill_notify_slow", concurrency=WORKERS, function_env=env
     ) as running:
         yield running
     found = pii.findings(running.log_path.read_text(errors="replace"))
@@ -133,6 +134,7 @@ def test_orders_never_wait_on_a_hanging_sns_or_ses_and_every_good_send_lands_onc
         "notifications_hanging_then_refusing",
         {
             "clients": CLIENTS,
+            "api_workers": WORKERS,
             "orders": len(orders),
             "by_status": drillkit.by_status(client.answers),
             "order_latency": drillkit.latency(answers),
@@ -147,6 +149,7 @@ def test_orders_never_wait_on_a_hanging_sns_or_ses_and_every_good_send_lands_onc
             + len(fake.emails)
             - len(set(fake.emails)),
             "parked": len(parked),
+            "parked_after_attempts": MAX_ATTEMPTS,
             "refusals": fake.rejected,
             "lost": sum(r.figures()["lost"] for r in reconciled),
             "duplicated": sum(r.figures()["duplicated"] for r in reconciled),

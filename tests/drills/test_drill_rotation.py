@@ -120,6 +120,7 @@ def test_three_rotations_under_load_fail_no_request(stack, drill_server, client,
         "password_rotation",
         {
             "clients": CLIENTS,
+            "api_workers": STACK_OPTIONS["concurrency"],
             "rotations": len(steps),
             "requests": len(client.answers),
             "by_status": statuses,
