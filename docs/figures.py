@@ -7,15 +7,17 @@
 (block or inline) with what RENDERERS[NAME] returns, and docs/benchmarks.md's
 `bench:` region with bench/report.py's table. The sources are committed
 results files written by the commands that measure (bench/results/*.json
-from `make bench`, docs/results/*.json from `make rehearse` and
-`make mutate`) and the code itself (review checks, the allow file, scanner
-suppressions). `tests/unit/test_docs_figures.py` renders everything in
-memory and fails when a file differs, so a hand edit of a figure, or a new
-result not rendered, cannot go unnoticed.
+from `make bench`, docs/results/*.json from `make rehearse`, `make mutate`,
+`make drills`, `make dev-timings` and `make strip-figures`) and the code
+itself (review checks, the allow file, scanner suppressions, constants).
+`tests/unit/test_docs_figures.py` renders everything in memory and fails
+when a file differs, so a hand edit of a figure, or a new result not
+rendered, cannot go unnoticed.
 
 Before rendering, `make docs` copies the summary of the last local rehearsal
-(build/tf-rehearsal/dev/report.json) into docs/results/rehearsal-dev.json when
-that run is newer; nothing else is measured here.
+(build/tf-rehearsal/dev/report.json) into docs/results/rehearsal-dev.json, and
+the last drills' figures (build/drills/figures.json) into
+docs/results/drills.json, when that run is newer; nothing is measured here.
 """
 
 import json
@@ -310,6 +312,13 @@ def mutation_scores() -> str:
     return "\n" + "\n".join(lines) + "\n"
 
 
+# --- drills, the local stack, the build's strip (docs/figures_runs.py) -------
+
+from docs import figures_runs  # noqa: E402  (its renderers join these)
+
+RENDERERS.update(figures_runs.RENDERERS)
+
+
 # --- rendering ----------------------------------------------------------------
 
 
@@ -364,6 +373,8 @@ def main(argv: list[str]) -> int:
         return 0
     if take_rehearsal():
         print("docs: took the rehearsal's figures from build/tf-rehearsal/dev/report.json")
+    if figures_runs.take_drills():
+        print("docs: took the drills' figures from build/drills/figures.json")
     changed = []
     for rel in RENDERED:
         path = ROOT / rel

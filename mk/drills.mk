@@ -1,7 +1,7 @@
 # Failure drills (docs/reliability.md): the local stack against a MariaDB of
 # their own, killed, saturated, raced, timed out and fed hostile input. They are
-# part of `make test` (about 2 minutes); this target runs them alone and prints
-# their figures, which also land in build/drills/figures.json.
+# part of `make test`; this target runs them alone and prints their figures,
+# which also land in build/drills/figures.json (`make docs` renders them).
 
 .PHONY: drills
 

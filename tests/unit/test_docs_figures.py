@@ -1,8 +1,11 @@
 """Every figure in README.md and docs/ equals what `make docs` renders from its source."""
 
+import json
+import os
+
 import pytest
 
-from docs import figures
+from docs import figures, figures_runs
 
 
 def test_every_figure_in_the_readme_and_docs_matches_its_source():
@@ -50,3 +53,81 @@ def test_every_benchmark_target_is_in_the_readme_met_or_missed():
     assert targeted
     for metric, _ours, _baseline, ratio, target, verdict in targeted:
         assert f"| {metric} | {ratio or _ours} | {target} | {verdict} |" in readme
+
+
+# --- the drills and the local stack (docs/figures_runs.py) ---------------------------------
+
+
+def test_a_hand_edited_drill_figure_is_drift():
+    """GIVEN reliability.md with one figure of the db outage drill changed by hand,
+    THEN rendering puts the measured figure back."""
+    text = (figures.ROOT / "docs" / "reliability.md").read_text()
+    rendered = figures.RENDERERS["drill-db-outage"]()
+    assert "| requests |" in rendered and rendered in text
+    row = next(line for line in rendered.splitlines() if line.startswith("| requests |"))
+    edited = text.replace(row, row.replace("| requests | ", "| requests | 1"))
+
+    assert edited != text
+    assert figures.render_text(edited) == text
+
+
+def _changed_copy(tmp_path, source, change):
+    data = json.loads(source.read_text())
+    change(data)
+    copy = tmp_path / source.name
+    copy.write_text(json.dumps(data))
+    return copy
+
+
+def test_a_new_drill_run_is_drift_until_rendered(tmp_path, monkeypatch):
+    """GIVEN drills.json where the rotation drill made one more request, THEN
+    reliability.md is stale."""
+
+    def more(data):
+        data["password_rotation"]["requests"] += 1
+
+    monkeypatch.setattr(figures_runs, "DRILLS", _changed_copy(tmp_path, figures_runs.DRILLS, more))
+    assert "docs/reliability.md" in figures.drifted()
+
+
+def test_new_start_up_timings_are_drift_until_rendered(tmp_path, monkeypatch):
+    def slower(data):
+        data["median"]["restart_s"] += 1
+
+    monkeypatch.setattr(figures_runs, "LOCAL", _changed_copy(tmp_path, figures_runs.LOCAL, slower))
+    assert "docs/local.md" in figures.drifted()
+
+
+def test_without_results_the_docs_say_which_command_measures(tmp_path, monkeypatch):
+    monkeypatch.setattr(figures_runs, "DRILLS", tmp_path / "drills.json")
+    monkeypatch.setattr(figures_runs, "LOCAL", tmp_path / "local.json")
+    assert "`make drills`" in figures.RENDERERS["drill-db-outage"]()
+    assert "`make dev-timings`" in figures.RENDERERS["local-measured"]()
+
+
+def test_make_docs_takes_a_newer_drill_run_and_keeps_an_older_one(tmp_path, monkeypatch):
+    run, kept = tmp_path / "figures.json", tmp_path / "results" / "drills.json"
+    monkeypatch.setattr(figures_runs, "DRILLS_RUN", run)
+    monkeypatch.setattr(figures_runs, "DRILLS", kept)
+    monkeypatch.setattr(figures_runs, "RESULTS", kept.parent)
+    assert figures_runs.take_drills() is False  # no run yet
+
+    run.write_text('{"lock_wait": {"answers": []}}\n')
+    assert figures_runs.take_drills() is True
+    assert kept.read_text() == run.read_text()
+
+    kept.write_text("{}\n")  # newer than the run now
+    os.utime(run, (1, 1))
+    assert figures_runs.take_drills() is False
+    assert kept.read_text() == "{}\n"
+
+
+def test_the_seeding_figures_follow_the_catalogue_and_the_usage_plan():
+    catalogue = json.loads((figures.ROOT / "local" / "catalogue.json").read_text())
+    assert figures.RENDERERS["local-catalogue"]().startswith(f"{len(catalogue)} products in ")
+    from local import tfvars
+
+    plan = tfvars.load(figures.ROOT / "envs" / "dev.tfvars")["api"]["admin_usage_plan"]
+    assert (
+        f"allows {plan['rate_limit']:g} requests per second" in figures.RENDERERS["local-seeding"]()
+    )
