@@ -22,6 +22,8 @@ from support.data import DEV_CONFIG, PRODUCT, SENDER, api_env  # noqa: E402
 from support.events import LambdaContext  # noqa: E402
 from support.mariadb import MariaDB, make_tls  # noqa: E402
 
+pytest_plugins = ["support.timings"]  # each whole tier's duration, for the docs
+
 TABLES = ("notifications", "order_lines", "orders", "products")
 # Tiers whose every log line is scanned for personal data and passwords.
 SCANNED_TIERS = ("functional", "drills")

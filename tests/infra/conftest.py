@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ import pytest
 import yaml
 
 from deploy.terraform import write_cli_config
+from support import timings
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO / "terraform"
@@ -260,11 +262,15 @@ class Terraform:
         """Plan a stage and return its JSON; raises with the diagnostics if refused."""
         out = self._scratch_file(".tfplan")
         args = self._plan_args(stage, overrides, contract, manifest)
+        started = time.monotonic()
         result = self.run(*args, f"-out={out}", workspace=workspace or stage)
         if result.returncode != 0:
             raise AssertionError(f"terraform plan for {stage} failed:\n{result.stderr}")
+        planned = time.monotonic()
         shown = self.run("show", "-json", str(out), workspace=workspace or stage)
         assert shown.returncode == 0, shown.stderr
+        timings.note("terraform plan", planned - started)
+        timings.note("terraform show -json", time.monotonic() - planned)
         return Plan(json.loads(shown.stdout))
 
     def refused(
