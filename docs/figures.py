@@ -17,7 +17,8 @@ rendered, cannot go unnoticed.
 Before rendering, `make docs` copies the summary of the last local rehearsal
 (build/tf-rehearsal/dev/report.json) into docs/results/rehearsal-dev.json, and
 the last drills' figures (build/drills/figures.json) into
-docs/results/drills.json, when that run is newer; nothing is measured here.
+docs/results/drills.json and the test tiers' timings (build/tiers/timings.json)
+into docs/results/tiers.json, when that run is newer; nothing is measured here.
 """
 
 import json
@@ -256,12 +257,6 @@ def rehearsal_resources() -> str:
     return str(data["resources"]) if data else "?"
 
 
-@renders("rehearsal-minutes")
-def rehearsal_minutes() -> str:
-    data = _rehearsal()
-    return f"~{data['seconds']['total'] / 60:.1f} min" if data else "minutes"
-
-
 STEPS = (
     ("plan", "first plan"),
     ("apply", "apply"),
@@ -312,9 +307,9 @@ def mutation_scores() -> str:
     return "\n" + "\n".join(lines) + "\n"
 
 
-# --- drills, the local stack, the build's strip (docs/figures_runs.py) -------
+# --- drills, the local stack, the build's strip (figures_drills, figures_runs) -
 
-from docs import figures_runs  # noqa: E402  (its renderers join these)
+from docs import figures_drills, figures_runs  # noqa: E402  (their renderers join these)
 
 RENDERERS.update(figures_runs.RENDERERS)
 
@@ -373,8 +368,10 @@ def main(argv: list[str]) -> int:
         return 0
     if take_rehearsal():
         print("docs: took the rehearsal's figures from build/tf-rehearsal/dev/report.json")
-    if figures_runs.take_drills():
+    if figures_drills.take_drills():
         print("docs: took the drills' figures from build/drills/figures.json")
+    if figures_runs.take_tiers():
+        print("docs: took the test tiers' timings from build/tiers/timings.json")
     changed = []
     for rel in RENDERED:
         path = ROOT / rel

@@ -1,20 +1,20 @@
-"""Figures of the docs rendered from the runs that measured them (drills, `make dev`, strip).
+"""Figures of the docs rendered from the runs that measured them, and facts of the code.
 
 Sources, each a committed file under docs/results/ written by a command that
 measures:
 
-- drills.json: the failure drills' own figures (`make drills`, or `make test`,
-  writes build/drills/figures.json; `make docs` copies it here when it is
-  newer, as it does for the rehearsal). Each drill's entry carries when it was
-  measured and the machine's load; `tier` is the last run of the whole tier.
+- drills.json: the failure drills (docs/figures_drills.py renders them).
 - local.json: `make dev-timings` (local/timings.py), the start-up and request
   times of `make dev`.
+- tiers.json: how long whole test tiers took, recorded by the test sessions
+  themselves (tests/support/timings.py), copied in by `make docs`.
 - strip.json: `make strip-figures` (buildlib/strip_figures.py), what stripping
   saves in the layers' shared objects.
 
-And the facts the code holds: the stage's tfvars (`local.stage`), the sample
-catalogue. docs/figures.py registers every renderer here with its own; a
-missing results file renders as "not measured yet" with the command to run.
+And facts the code holds: the dev tfvars (`local.stage`), the sample
+catalogue, constants of the functions and the storefront. docs/figures.py
+registers every renderer here with its own; a missing results file renders
+as "not measured yet" with the command to run.
 """
 
 import ast
@@ -25,14 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
-DRILLS = RESULTS / "drills.json"
-DRILLS_RUN = ROOT / "build" / "drills" / "figures.json"
 LOCAL = RESULTS / "local.json"
 
 RENDERERS: dict[str, Callable[[], str]] = {}
 
 
 def renders(name: str):
+    """Register a renderer for the regions called `name`."""
+
     def register(func):
         RENDERERS[name] = func
         return func
@@ -40,19 +40,9 @@ def renders(name: str):
     return register
 
 
-def _read(path: Path) -> dict | None:
+def read_json(path: Path) -> dict | None:
+    """A results file's JSON, or None when it was never written."""
     return json.loads(path.read_text()) if path.is_file() else None
-
-
-def take_drills() -> bool:
-    """Copy the last drill run's figures (build/drills/figures.json) here when newer."""
-    if not DRILLS_RUN.is_file():
-        return False
-    if DRILLS.is_file() and DRILLS.stat().st_mtime >= DRILLS_RUN.stat().st_mtime:
-        return False
-    RESULTS.mkdir(exist_ok=True)
-    DRILLS.write_text(DRILLS_RUN.read_text())
-    return True
 
 
 # --- formatting ----------------------------------------------------------------
@@ -61,371 +51,6 @@ def take_drills() -> bool:
 def num(value: float, places: int = 0) -> str:
     """`1234.5` as `1 234` (or with `places` decimals): the docs' thousands separator."""
     return f"{value:,.{places}f}".replace(",", " ")
-
-
-def statuses(by_status: dict[str, int]) -> str:
-    return ", ".join(f"{num(n)} × {s}" for s, n in sorted(by_status.items()))
-
-
-def lat(figures: dict | None, *keys: str) -> str:
-    """p50 / p99 / max (or the `keys` given) of drillkit.latency, in ms."""
-    if not figures:
-        return "none"
-    keys = keys or ("p50_ms", "p99_ms", "max_ms")
-    return " / ".join(num(figures[k]) for k in keys) + " ms"
-
-
-def yes(flag: bool) -> str:
-    return "yes" if flag else "**no**"
-
-
-def books(d: dict) -> str:
-    """The reconciliation, as the drills' tables show it."""
-    return (
-        f"{d['confirmed_orders']} confirmed, {d['orders_in_database']} in the database, "
-        f"{d['lost']} lost, {d['duplicated']} duplicated, stock consistent: "
-        f"{yes(d['stock_consistent'])}"
-    )
-
-
-# --- the failure drills (docs/results/drills.json) -------------------------------
-
-NOT_DRILLED = "not measured yet: `make drills`, then `make docs`"
-
-
-def _drill(name: str) -> dict | None:
-    data = _read(DRILLS)
-    return data.get(name) if data else None
-
-
-def _tier() -> dict | None:
-    data = _read(DRILLS)
-    return data.get("tier") if data else None
-
-
-def _when(d: dict) -> str:
-    """' (measured <date>)' when a drill was measured in another run than the tier's."""
-    tier = _tier()
-    if tier and d["measured"][:10] == tier["measured"][:10]:
-        return ""
-    return f" (measured {d['measured']}, load average {d['machine']['load_average_1m']})"
-
-
-def drill_region(name: str) -> Callable:
-    """Register a renderer of drill `name`'s figures; missing figures say how to get them."""
-
-    def wrap(func):
-        def render() -> str:
-            d = _drill(name)
-            return func(d) if d else f"({NOT_DRILLED})"
-
-        RENDERERS[f"drill-{name.replace('_', '-')}"] = render
-        return func
-
-    return wrap
-
-
-@renders("drills-minutes")
-def drills_minutes() -> str:
-    tier = _tier()
-    return f"about {tier['seconds'] / 60:.0f} minutes" if tier else "minutes"
-
-
-@renders("drills-tier")
-def drills_tier() -> str:
-    tier = _tier()
-    if tier is None:
-        return f"\nThe whole tier has not run yet ({NOT_DRILLED}).\n"
-    failed = tier.get("failed", 0)
-    return (
-        f"\nFrom the last run of the whole tier, {tier['measured']}, on a "
-        f"{tier['machine']['cores']}-core machine shared with other work (load average "
-        f"{tier['machine']['load_average_1m']} when it ended): {tier.get('passed', 0)} passed, "
-        f"{failed} failed, in {num(tier['seconds'])} s. Rendered by `make docs` from "
-        "`docs/results/drills.json`, the drills' own figures; a drill measured in another "
-        "run says when. Latencies depend on the machine's load: reported, never asserted.\n"
-    )
-
-
-@drill_region("db_outage")
-def drill_db_outage(d: dict) -> str:
-    rows = [
-        ("requests", f"{num(d['requests'])}: {statuses(d['by_status'])}"),
-        (
-            "requests while the server was dead",
-            f"{d['requests_while_down']}, each a 503 with `Retry-After`",
-        ),
-        ("503 latency p50 / p99 / max", lat(d["latency_503"])),
-        ("201 latency p50 / p99 / max", lat(d["latency_201"])),
-        (
-            "orders placed / confirmed / in the database",
-            f"{d['orders_placed']} / {d['confirmed_orders']} / {d['orders_in_database']}",
-        ),
-        (
-            "retried after a 503 / of which replays (committed before the crash)",
-            f"{d['orders_retried_after_503']} / {d['replays_after_503']}",
-        ),
-        (
-            "lost / duplicated / unknown / wrong lines",
-            f"{d['lost']} / {d['duplicated']} / {d['unknown']} / {d['wrong_lines']}",
-        ),
-        ("stock consistent", yes(d["stock_consistent"])),
-        ("MariaDB restart (crash recovery included)", f"{d['mariadb_restart_s']:.2f} s"),
-        (
-            "first 201 after the restart command",
-            f"{d['first_success_after_restart_command_s']:.2f} s",
-        ),
-        (
-            "outage as clients saw it (kill → first 201)",
-            f"{d['client_outage_s']:.2f} s ({d['down_s']:g} s of it on purpose)",
-        ),
-        (
-            "requests started after the restart that failed",
-            f"{d['failed_after_restart']} of {d['requests_after_restart']}",
-        ),
-        ("api workers replaced", str(d["workers_replaced"])),
-        (
-            "stale connections once idle; time to baseline",
-            f"{d['stale_connections_after_idle']}; {d['threads_connected_baseline_after_s']:.2f} s",
-        ),
-    ]
-    head = (
-        f"{d['clients']} clients, {d['products']} products of {num(d['initial_stock'])} units, "
-        f"{d['orders_before_the_kill']} orders confirmed before the kill and "
-        f"{d['orders_after_the_restart']} after the restart{_when(d)}:"
-    )
-    table = ["| | |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
-    return "\n" + head + "\n\n" + "\n".join(table) + "\n"
-
-
-@drill_region("db_frozen")
-def drill_db_frozen(d: dict) -> str:
-    return (
-        f"{d['requests_while_frozen']} requests while frozen: "
-        f"{statuses(d['by_status_while_frozen'])}, each with `Retry-After`, "
-        f"after {d['latency_503']['p50_ms'] / 1000:.2f} s "
-        f"(p50; max {d['latency_503']['max_ms'] / 1000:.2f} s): the connect timeout "
-        f"({d['connect_timeout_s']:g} s), not the read timeout ({d['read_timeout_s']:g} s). "
-        f"Retries: {books(d)}; baseline connections "
-        f"{d['threads_connected_baseline_after_s']:.2f} s after the thaw{_when(d)}."
-    )
-
-
-@drill_region("max_connections")
-def drill_max_connections(d: dict) -> str:
-    sat = d["latency_503_saturated"]
-    return (
-        f"limit {d['max_connections']}, {d['slots_taken_by_other_clients']} slots taken by "
-        f"other clients: {d['requests_saturated']} requests, "
-        f"{statuses(d['by_status_saturated'])} `the database has too many connections`, "
-        f"p50 {num(sat['p50_ms'])} ms, max {num(sat['max_ms'])} ms; "
-        f"{d['workers_replaced']} workers replaced. With two slots free: "
-        f"{d['requests_with_two_free_slots']} requests "
-        f"({statuses(d['by_status_with_two_free_slots'])}, every 503 retried with its key); "
-        f"{books(d)}; baseline connections {d['threads_connected_baseline_after_s']:.2f} s "
-        f"after the hogs left{_when(d)}."
-    )
-
-
-@renders("drill-concurrent-orders")
-def drill_concurrent_orders() -> str:
-    rows = []
-    if d := _drill("last_units"):
-        rows.append(
-            (
-                f"last units, {d['rounds']} rounds of 16 buyers for 5",
-                d["requests"],
-                f"{d['won']} × 201, {d['lost_race_409']} × 409 `out_of_stock`, "
-                f"{d['oversold']} oversold, stock 0 each round",
-            )
-        )
-    if d := _drill("mixed_quantities"):
-        rows.append(
-            (
-                f"12 buyers of 1–4 units ({d['units_asked']} in all) for 10",
-                d["requests"],
-                f"{statuses(d['by_status'])} (which buyers win depends on the race); "
-                f"{d['units_sold']} units sold, {d['left']} left; "
-                "each 409 wanted more than was left",
-            )
-        )
-    if d := _drill("opposite_line_order"):
-        rows.append(
-            (
-                "two-line orders in opposite orders, 6 + 6 units",
-                d["requests"],
-                f"{statuses(d['by_status'])}, no deadlock answered, both stocks 0",
-            )
-        )
-    if d := _drill("idempotent_retries"):
-        rows.append(
-            (
-                f"{d['keys']} keys × 6 copies at once",
-                d["requests"],
-                f"{statuses(d['by_status'])} (the 200s replays), "
-                f"{d['orders_in_database']} orders, {d['duplicated']} duplicated; "
-                f"{d['connection_resets_retried']} connections reset",
-            )
-        )
-    if d := _drill("key_reused_with_another_body"):
-        rows.append(
-            (
-                "1 key, 2 bodies × 3",
-                d["requests"],
-                f"{statuses(d['by_status'])} (409: `Idempotency-Key`), 1 order",
-            )
-        )
-    if d := _drill("idempotent_retries_for_the_last_units"):
-        rows.append(
-            (
-                "5 keys × 3 copies for 3 units",
-                d["requests"],
-                f"{statuses(d['by_status'])}, {d['orders_in_database']} orders, "
-                f"{d['deadlocks_answered_503']} deadlocks answered 503",
-            )
-        )
-    if d := _drill("connection_burst"):
-        rows.append(
-            (
-                f"{d['connections']} new connections while the gateway is paused",
-                d["connections"],
-                f"{d['established_while_paused']} queued by the kernel for the gateway (F9)",
-            )
-        )
-    if not rows:
-        return f"\n({NOT_DRILLED})\n"
-    lines = ["| drill | requests | outcome |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    return "\n" + "\n".join(lines) + "\n"
-
-
-@drill_region("notification_outage")
-def drill_notification_outage(d: dict) -> str:
-    return (
-        f"{d['orders']} orders, {statuses(d['by_status'])}; "
-        f"{d['sends_failed_in_requests']} sends failed in the requests and were recorded, "
-        f"{d['sends_left_to_the_relay']} left pending to the relay by the send budget; "
-        f"{d['retry_runs_during_outage']} retry run during the outage (every send still failed, "
-        "none lost; the run itself fails because its own report e-mail cannot go either); "
-        f"after recovery {d['sent_after_recovery']} sent, {d['sent_twice']} sent twice, "
-        f"{d['lost']} lost; a further run sends {d['sent_by_a_further_run']}. "
-        f"Orders: {books(d)}{_when(d)}."
-    )
-
-
-@drill_region("password_rotation")
-def drill_password_rotation(d: dict) -> str:
-    return (
-        f"{d['clients']} clients, {d['api_workers']} api workers, {d['rotations']} rotations: "
-        f"{d['requests']} requests, {statuses(d['by_status'])}, "
-        f"**{d['failed_requests']} failed**; {d['secret_rereads_after_1045']} secret re-reads "
-        f"after 1045; {books(d)}. Latency p50 / p99 / max {lat(d['latency'])}: "
-        f"{d['clients']} clients queue for {d['api_workers']} workers{_when(d)}."
-    )
-
-
-@drill_region("notifications_hanging_then_refusing")
-def drill_notifications_slow(d: dict) -> str:
-    return (
-        f"{d['clients']} clients, {d['orders']} orders, {d['api_workers']} api workers: "
-        f"{statuses(d['by_status'])} (none the gateway's 502 or 504 of a function past its "
-        f"{d['api_timeout_s']:g} s timeout), p50 / p99 / max {lat(d['order_latency'])} "
-        f"(queueing for {d['api_workers']} workers included); {d['sends_that_hung']} sends hung "
-        f"in the requests. After recovery, {d['relay_runs']} relay runs: "
-        f"{d['events_delivered']} SNS events and {d['emails_delivered']} e-mails delivered, "
-        f"{d['delivered_twice']} twice; {d['parked']} e-mails to the refused address parked "
-        f"after their last attempt ({d['parked_after_attempts']}; {d['refusals']} refusals); "
-        f"orders {d['lost']} lost, {d['duplicated']} duplicated{_when(d)}."
-    )
-
-
-@drill_region("emf_metrics")
-def drill_emf_metrics(d: dict) -> str:
-    units = {k: v for k, v in d.items() if k not in ("measured", "machine")}
-    counted = [name for name, unit in units.items() if unit == "Count"]
-    other = ", ".join(f"`{name}` {unit}" for name, unit in sorted(units.items()) if unit != "Count")
-    return (
-        f"the drills' logs carry {len(units)} metrics, each with its unit ({other}, "
-        f"the {len(counted)} others Count); no EMF line was invalid"
-    )
-
-
-@renders("drill-hostile-input")
-def drill_hostile_input() -> str:
-    rows = []
-    if d := _drill("schemathesis"):
-        failures = ", ".join(f"{k} × {n}" for k, n in d["failures"].items()) or "none"
-        rows += [
-            (
-                "schemathesis requests (= test cases)",
-                f"{num(d['requests'])} in {d['seconds']:g} s, {d['operations']} operations, "
-                f"{d['max_examples']} examples, seed {d['seed']}",
-            ),
-            ("by status", statuses(d["by_status"])),
-            ("failures", failures),
-        ]
-    tier = _tier()
-    malformed = (
-        (tier or {})
-        .get("outcomes", {})
-        .get(
-            "test_drill_hostile_input.py::test_a_malformed_event_gets_a_4xx_json_error_from_the_handler"
-        )
-    )
-    if malformed:
-        total = sum(malformed.values())
-        rows.append(
-            (
-                f"malformed events ({total})",
-                f"{malformed.get('passed', 0)} of {total} answered as expected",
-            )
-        )
-    if d := _drill("fuzzed_events"):
-        fuzz = (
-            (tier or {})
-            .get("outcomes", {})
-            .get("test_drill_hostile_input.py::test_fuzzed_events_never_get_a_server_error", {})
-        )
-        verdict = "no server error" if fuzz.get("passed") else "**failed**"
-        rows.append((f"fuzzed events ({d['events']})", verdict))
-    if d := _drill("body_limits"):
-        rows.append(
-            (
-                f"bodies at and over the limit ({num(d['max_body_bytes'])} bytes)",
-                f"{d['over_the_limit_413']} of {d['requests'] // 2} one byte over → 413; at the "
-                f"limit {', '.join(map(str, d['at_the_limit']))}, never 413",
-            )
-        )
-    if not rows:
-        return f"\n({NOT_DRILLED})\n"
-    lines = ["| | |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
-    return "\n" + "\n".join(lines) + "\n"
-
-
-@renders("drill-timeout")
-def drill_timeout() -> str:
-    a, b = _drill("timeout_function_timeout"), _drill("timeout_integration_timeout")
-    if not (a and b):
-        return f"({NOT_DRILLED})"
-    return (
-        f"deadline {a['deadline_s']:g} s: answered after {a['answered_after_s']:.2f} s with "
-        f"{a['answer']} (function timeout) and after {b['answered_after_s']:.2f} s with "
-        f"{b['answer']} (integration timeout); {a['order_rows_after_timeout']} order rows, stock "
-        f"unchanged; the killed worker's session lingers while it still waits for the lock "
-        f"({a['sessions_lingering_while_locked']} session) and is gone "
-        f"{a['back_to_baseline_after_release_s']:.2f} s after the lock is released; the retry "
-        f"makes {a['confirmed_orders']} order{_when(a)}"
-    )
-
-
-@drill_region("lock_wait")
-def drill_lock_wait(d: dict) -> str:
-    answers = "; ".join(
-        f"`{text}` after {s:.2f} s"
-        for text, s in zip(d["answers"], d["answered_after_s"], strict=True)
-    )
-    left = ", ".join(map(str, d["sessions_lingering_after_each_answer"]))
-    return f"{answers}; sessions left behind after each answer: {left}{_when(d)}"
 
 
 # --- the local stack (docs/results/local.json, from `make dev-timings`) ------------
@@ -446,7 +71,7 @@ NOT_TIMED = "not measured yet: `make dev-timings`, then `make docs`"
 
 @renders("local-dev-commands")
 def local_dev_commands() -> str:
-    data = _read(LOCAL)
+    data = read_json(LOCAL)
     m = data["median"] if data else None
     first = f"~{m['first_start_s']:.0f} s" if m else "seconds"
     again = f"~{m['restart_s']:.0f} s" if m else "less"
@@ -462,7 +87,7 @@ def local_dev_commands() -> str:
 
 @renders("local-ready-line")
 def local_ready_line() -> str:
-    data = _read(LOCAL)
+    data = read_json(LOCAL)
     seconds = f"{data['median']['restart_s']:.1f}" if data else "N.N"
     return (
         "\n```\n"
@@ -483,7 +108,7 @@ def local_catalogue() -> str:
 @renders("local-seeding")
 def local_seeding() -> str:
     rate = _stage().key_throttle[0]
-    data = _read(LOCAL)
+    data = read_json(LOCAL)
     if data is None:
         return f"The dev usage plan allows {rate:g} requests per second ({NOT_TIMED})"
     m = data["median"]
@@ -500,7 +125,7 @@ def local_api_timeout() -> str:
 
 @renders("local-measured")
 def local_measured() -> str:
-    data = _read(LOCAL)
+    data = read_json(LOCAL)
     if data is None:
         return f"\n({NOT_TIMED})\n"
     m, machine = data["median"], data["machine"]
@@ -521,6 +146,77 @@ def local_measured() -> str:
     )
 
 
+# --- test tiers (docs/results/tiers.json, from tests/support/timings.py) ------------
+
+TIERS = RESULTS / "tiers.json"
+TIERS_RUN = ROOT / "build" / "tiers" / "timings.json"
+
+
+def take_tiers() -> bool:
+    """Merge the last test sessions' tier timings (build/tiers/timings.json) in when newer."""
+    if not TIERS_RUN.is_file():
+        return False
+    if TIERS.is_file() and TIERS.stat().st_mtime >= TIERS_RUN.stat().st_mtime:
+        return False
+    merged = read_json(TIERS) or {}
+    for key, found in json.loads(TIERS_RUN.read_text()).items():
+        merged.setdefault(key, {}).update(found)
+    RESULTS.mkdir(exist_ok=True)
+    TIERS.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+    return True
+
+
+def _tier_time(tier: str) -> dict | None:
+    return ((read_json(TIERS) or {}).get("tiers") or {}).get(tier)
+
+
+def _load(d: dict) -> str:
+    return f"{d['measured']}, load average {d['machine']['load_average_1m']}"
+
+
+@renders("tier-review")
+def tier_review() -> str:
+    d = _tier_time("review")
+    if d is None:
+        return "take a minute or so (not timed yet: run `tests/review`, then `make docs`)"
+    return f"took {num(d['seconds'])} s in the last whole run ({_load(d)})"
+
+
+@renders("tier-infra")
+def tier_infra() -> str:
+    d, steps = _tier_time("infra"), (read_json(TIERS) or {}).get("steps", {})
+    plan, show = steps.get("terraform plan"), steps.get("terraform show -json")
+    if d is None or not (plan and show):
+        return "Not timed yet: run `tests/infra`, then `make docs`."
+    return (
+        f"Measured in the last whole run of the tier ({_load(d)}, "
+        f"{d['machine']['cores']} cores): `terraform plan` of one stage took a median of "
+        f"{plan['median_s']:.1f} s (max {plan['max_s']:.1f} s over {plan['count']} plans, "
+        f"some in parallel) and `show -json` another {show['median_s']:.1f} s; "
+        f"the whole tier {num(d['seconds'])} s ({d.get('passed', 0)} tests passed)."
+    )
+
+
+@renders("infra-commands")
+def infra_commands() -> str:
+    """The scan and rehearsal commands with how long each took when last measured."""
+    scan = _tier_time("scan")
+    scan = (
+        f"the scan tier took {num(scan['seconds'])} s, {scan['measured']}"
+        if scan
+        else "not timed yet: the scan tier times it"
+    )
+    rehearsal = read_json(RESULTS / "rehearsal-dev.json")
+    rehearsal = f"~{rehearsal['seconds']['total'] / 60:.1f} min" if rehearsal else "minutes"
+    return (
+        "\n```sh\n"
+        f"make scan                # checkov + trivy on the plans of dev, qa and prod ({scan})\n"
+        "make rehearse ENV=dev    # a real terraform apply of dev against a local moto "
+        f"({rehearsal})\n"
+        "```\n"
+    )
+
+
 # --- the build (docs/results/strip.json, from `make strip-figures`) ------------------
 
 WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
@@ -533,7 +229,7 @@ def mib(size: int) -> str:
 
 @renders("strip-sqlalchemy")
 def strip_sqlalchemy() -> str:
-    data = _read(RESULTS / "strip.json")
+    data = read_json(RESULTS / "strip.json")
     if data is None:
         return "SQLAlchemy's extension modules lose most of their size (`make strip-figures`)"
     d = data["layers"]["deps"]["sqlalchemy"]
@@ -541,6 +237,17 @@ def strip_sqlalchemy() -> str:
         f"SQLAlchemy's {WORDS.get(d['files'], d['files'])} extension modules go from "
         f"{mib(d['bytes_before'])} to {mib(d['bytes_after'])} (`make strip-figures`)"
     )
+
+
+@renders("concurrency-span")
+def concurrency_span() -> str:
+    """The concurrency curve's range (bench/results/concurrency.json, `make bench`)."""
+    data = read_json(ROOT / "bench" / "results" / "concurrency.json")
+    if data is None:
+        return "not measured yet: `make bench`"
+    threads = [step["threads"] for step in data["steps"]]
+    span = f"{min(threads)} to {max(threads)} workers"
+    return f"{span} against `max_connections` {data['max_connections']}"
 
 
 # --- facts the code holds -----------------------------------------------------------

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from docs import figures, figures_runs
+from docs import figures, figures_drills, figures_runs
 
 
 def test_every_figure_in_the_readme_and_docs_matches_its_source():
@@ -55,7 +55,7 @@ def test_every_benchmark_target_is_in_the_readme_met_or_missed():
         assert f"| {metric} | {ratio or _ours} | {target} | {verdict} |" in readme
 
 
-# --- the drills and the local stack (docs/figures_runs.py) ---------------------------------
+# --- the drills and the local stack (figures_drills, figures_runs) ------------------------
 
 
 def test_a_hand_edited_drill_figure_is_drift():
@@ -86,7 +86,9 @@ def test_a_new_drill_run_is_drift_until_rendered(tmp_path, monkeypatch):
     def more(data):
         data["password_rotation"]["requests"] += 1
 
-    monkeypatch.setattr(figures_runs, "DRILLS", _changed_copy(tmp_path, figures_runs.DRILLS, more))
+    monkeypatch.setattr(
+        figures_drills, "DRILLS", _changed_copy(tmp_path, figures_drills.DRILLS, more)
+    )
     assert "docs/reliability.md" in figures.drifted()
 
 
@@ -99,7 +101,7 @@ def test_new_start_up_timings_are_drift_until_rendered(tmp_path, monkeypatch):
 
 
 def test_without_results_the_docs_say_which_command_measures(tmp_path, monkeypatch):
-    monkeypatch.setattr(figures_runs, "DRILLS", tmp_path / "drills.json")
+    monkeypatch.setattr(figures_drills, "DRILLS", tmp_path / "drills.json")
     monkeypatch.setattr(figures_runs, "LOCAL", tmp_path / "local.json")
     assert "`make drills`" in figures.RENDERERS["drill-db-outage"]()
     assert "`make dev-timings`" in figures.RENDERERS["local-measured"]()
@@ -107,18 +109,18 @@ def test_without_results_the_docs_say_which_command_measures(tmp_path, monkeypat
 
 def test_make_docs_takes_a_newer_drill_run_and_keeps_an_older_one(tmp_path, monkeypatch):
     run, kept = tmp_path / "figures.json", tmp_path / "results" / "drills.json"
-    monkeypatch.setattr(figures_runs, "DRILLS_RUN", run)
-    monkeypatch.setattr(figures_runs, "DRILLS", kept)
-    monkeypatch.setattr(figures_runs, "RESULTS", kept.parent)
-    assert figures_runs.take_drills() is False  # no run yet
+    monkeypatch.setattr(figures_drills, "DRILLS_RUN", run)
+    monkeypatch.setattr(figures_drills, "DRILLS", kept)
+    monkeypatch.setattr(figures_drills, "RESULTS", kept.parent)
+    assert figures_drills.take_drills() is False  # no run yet
 
     run.write_text('{"lock_wait": {"answers": []}}\n')
-    assert figures_runs.take_drills() is True
+    assert figures_drills.take_drills() is True
     assert kept.read_text() == run.read_text()
 
     kept.write_text("{}\n")  # newer than the run now
     os.utime(run, (1, 1))
-    assert figures_runs.take_drills() is False
+    assert figures_drills.take_drills() is False
     assert kept.read_text() == "{}\n"
 
 
@@ -131,3 +133,32 @@ def test_the_seeding_figures_follow_the_catalogue_and_the_usage_plan():
     assert (
         f"allows {plan['rate_limit']:g} requests per second" in figures.RENDERERS["local-seeding"]()
     )
+
+
+def test_tier_timings_from_separate_sessions_are_merged(tmp_path, monkeypatch):
+    """GIVEN the infra tier timed in one session and the review tier in a later one,
+    THEN docs/results/tiers.json keeps both, each with its own date."""
+    run, kept = tmp_path / "timings.json", tmp_path / "results" / "tiers.json"
+    monkeypatch.setattr(figures_runs, "TIERS_RUN", run)
+    monkeypatch.setattr(figures_runs, "TIERS", kept)
+    monkeypatch.setattr(figures_runs, "RESULTS", kept.parent)
+    infra = {"seconds": 61.0, "passed": 90, "measured": "day 1", "machine": {}}
+    run.write_text(json.dumps({"tiers": {"infra": infra}}))
+    assert figures_runs.take_tiers() is True
+
+    review = {"seconds": 35.0, "passed": 40, "measured": "day 2", "machine": {}}
+    run.write_text(json.dumps({"tiers": {"review": review}}))
+    os.utime(run, (kept.stat().st_mtime + 1,) * 2)
+    assert figures_runs.take_tiers() is True
+    assert json.loads(kept.read_text())["tiers"] == {"infra": infra, "review": review}
+
+
+def test_a_newly_timed_tier_is_drift_until_rendered(tmp_path, monkeypatch):
+    """GIVEN a review tier timed at a figure the docs do not show, THEN review.md is stale."""
+    timed = {"seconds": 12345.0, "passed": 1, "measured": "now", "machine": {"cores": 2}}
+    timed["machine"]["load_average_1m"] = 1.0
+    tiers = tmp_path / "tiers.json"
+    tiers.write_text(json.dumps({"tiers": {"review": timed}}))
+    monkeypatch.setattr(figures_runs, "TIERS", tiers)
+    assert "12 345 s" in figures.RENDERERS["tier-review"]()
+    assert "docs/review.md" in figures.drifted()
