@@ -125,5 +125,5 @@ def test_alarms_cover_api_functions_and_database(plan, tfvars, stage):
     assert alarms[f"shop-{stage}-api-5xx"]["metric_name"] == "5XXError"
     connections = alarms[f"shop-{stage}-db-connections"]["threshold"]
     assert connections <= tfvars["database"]["max_connections"]
-    config = plan.module_resource_config("monitoring", "aws_cloudwatch_metric_alarm.api_5xx")
+    config = plan.module_resource_config("monitoring", "aws_cloudwatch_metric_alarm.this")
     assert "local.common.alarm_actions" in config["expressions"]["alarm_actions"]["references"]

@@ -16,24 +16,25 @@ def test_every_function_logs_in_lambdas_json_format(plan):
 
 def test_alarms_watch_backlog_age_parked_rows_and_the_503_rate(plan, stage, tfvars):
     alarms = plan.of_type("aws_cloudwatch_metric_alarm")
-    app = {a.rsplit(".", 1)[-1]: alarm for a, alarm in alarms.items() if "monitoring" in a}
-    backlog = app["outbox_backlog_age"]
+    prefix = f"shop-{stage}-"
+    app = {alarm["alarm_name"].removeprefix(prefix): alarm for alarm in alarms.values()}
+    backlog = app["outbox-backlog-age"]
     assert (backlog["namespace"], backlog["metric_name"]) == (NAMESPACE, "OutboxBacklogAge")
     assert backlog["dimensions"] == {"Stage": stage} and backlog["statistic"] == "Maximum"
     assert backlog["threshold"] == tfvars["monitoring"].get("outbox_backlog_age_s", 900)
     assert backlog["treat_missing_data"] == "breaching"  # a silent relay is an outage too
-    parked = app["notifications_parked"]
+    parked = app["notifications-parked"]
     assert parked["metric_name"] == "NotificationsParked" and parked["threshold"] == 1
-    rate = app["unavailable_rate"]
+    rate = app["api-503-rate"]
     queries = {q["id"]: q for q in rate["metric_query"]}
     assert queries["unavailable"]["metric"][0]["metric_name"] == "ServiceUnavailable"
     assert queries["unavailable"]["metric"][0]["dimensions"] == {"Stage": stage}
     assert queries["requests"]["metric"][0]["namespace"] == "AWS/ApiGateway"
     assert "unavailable / requests" in queries["rate"]["expression"]
     for alarm in (backlog, parked, rate):
-        assert alarm["alarm_name"].startswith(f"shop-{stage}-")
+        assert alarm["alarm_name"].startswith(prefix)
     # The stage's alarm topic (known at apply) is the only action.
-    for name in ("outbox_backlog_age", "notifications_parked", "unavailable_rate"):
+    for name in ("this", "unavailable_rate"):
         address = f"aws_cloudwatch_metric_alarm.{name}"
         actions = plan.module_resource_config("monitoring", address)["expressions"]
         assert "local.common.alarm_actions" in json.dumps(actions["alarm_actions"])

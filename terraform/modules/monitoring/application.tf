@@ -6,39 +6,31 @@ locals {
   app_dimensions = { Stage = var.application.stage }
 }
 
-# Orders whose e-mail or event waits: the relay is down, or SNS/SES are.
-resource "aws_cloudwatch_metric_alarm" "outbox_backlog_age" {
-  alarm_name          = "${var.name}-outbox-backlog-age"
-  alarm_description   = "The oldest unsent order notification is older than ${var.thresholds.outbox_backlog_age_s} s: check the relay (report function) and SNS/SES."
-  namespace           = var.application.namespace
-  metric_name         = "OutboxBacklogAge"
-  dimensions          = local.app_dimensions
-  statistic           = "Maximum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.thresholds.outbox_backlog_age_s
-  # The relay reports the backlog on every run; silence means it is not running.
-  treat_missing_data = var.application.relay_enabled ? "breaching" : "notBreaching"
-  period             = local.common.period
-  evaluation_periods = local.common.evaluation_periods
-  alarm_actions      = local.common.alarm_actions
-  ok_actions         = local.common.ok_actions
-}
-
-# A parked notification was given up after its last attempt: a person decides.
-resource "aws_cloudwatch_metric_alarm" "notifications_parked" {
-  alarm_name          = "${var.name}-notifications-parked"
-  alarm_description   = "A notification was parked after its last attempt (status 'parked' in the outbox, last_error says why)."
-  namespace           = var.application.namespace
-  metric_name         = "NotificationsParked"
-  dimensions          = local.app_dimensions
-  statistic           = "Sum"
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  threshold           = 1
-  treat_missing_data  = "notBreaching"
-  period              = local.common.period
-  evaluation_periods  = 1
-  alarm_actions       = local.common.alarm_actions
-  ok_actions          = local.common.ok_actions
+# Joined to local.metric_alarms (main.tf).
+locals {
+  application_alarms = {
+    # Orders whose e-mail or event waits: the relay is down, or SNS/SES are.
+    "outbox-backlog-age" = {
+      alarm_description   = "The oldest unsent order notification is older than ${var.thresholds.outbox_backlog_age_s} s: check the relay (report function) and SNS/SES."
+      namespace           = var.application.namespace
+      metric_name         = "OutboxBacklogAge"
+      dimensions          = local.app_dimensions
+      statistic           = "Maximum"
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = var.thresholds.outbox_backlog_age_s
+      # The relay reports the backlog on every run; silence means it is not running.
+      treat_missing_data = var.application.relay_enabled ? "breaching" : "notBreaching"
+    }
+    # A parked notification was given up after its last attempt: a person decides.
+    "notifications-parked" = {
+      alarm_description  = "A notification was parked after its last attempt (status 'parked' in the outbox, last_error says why)."
+      namespace          = var.application.namespace
+      metric_name        = "NotificationsParked"
+      dimensions         = local.app_dimensions
+      threshold          = 1
+      evaluation_periods = 1
+    }
+  }
 }
 
 # The share of API requests the functions answered 503 (database down,
