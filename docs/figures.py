@@ -309,7 +309,7 @@ def mutation_scores() -> str:
 
 # --- drills, the local stack, the build's strip (figures_drills, figures_runs) -
 
-from docs import figures_drills, figures_runs  # noqa: E402  (their renderers join these)
+from docs import figures_drills, figures_runs, figures_tfvars  # noqa: E402, F401  (they register)
 
 RENDERERS.update(figures_runs.RENDERERS)
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from docs import figures, figures_drills, figures_runs
+from docs import figures, figures_drills, figures_runs, figures_tfvars
 
 
 def test_every_figure_in_the_readme_and_docs_matches_its_source():
@@ -162,3 +162,33 @@ def test_a_newly_timed_tier_is_drift_until_rendered(tmp_path, monkeypatch):
     monkeypatch.setattr(figures_runs, "TIERS", tiers)
     assert "12 345 s" in figures.RENDERERS["tier-review"]()
     assert "docs/review.md" in figures.drifted()
+
+
+# --- the per-stage values of docs/terraform.md (figures_tfvars) ------------------------------
+
+
+def test_a_changed_tfvars_value_is_drift_until_rendered(tmp_path, monkeypatch):
+    """GIVEN prod's tfvars with another max_connections, THEN terraform.md is stale."""
+    for stage in figures_tfvars.STAGES:
+        text = (figures.ROOT / "envs" / f"{stage}.tfvars").read_text()
+        if stage == "prod":
+            assert "max_connections          = 200" in text
+            text = text.replace("max_connections          = 200", "max_connections          = 180")
+        (tmp_path / f"{stage}.tfvars").write_text(text)
+    monkeypatch.setattr(figures_tfvars, "ENVS", tmp_path)
+
+    row = next(
+        line
+        for line in figures.RENDERERS["stage-knobs"]().splitlines()
+        if line.startswith("| `database.max_connections` |")
+    )
+    assert row.endswith("| 60 | 90 | 180 |")
+    assert "docs/terraform.md" in figures.drifted()
+
+
+def test_a_knob_a_stage_leaves_out_shows_the_default_of_variables_tf():
+    defaults = figures_tfvars.tf_defaults()
+    assert defaults["api.metrics_enabled"] is True
+    assert defaults["functions.architecture"] == "x86_64"
+    assert defaults["database.backup_window"] == "02:00-03:00"
+    assert defaults["project"] == "shop"
