@@ -191,8 +191,9 @@ def tier_infra() -> str:
     return (
         f"Measured in the last whole run of the tier ({_load(d)}, "
         f"{d['machine']['cores']} cores): `terraform plan` of one stage took a median of "
-        f"{plan['median_s']:.1f} s (max {plan['max_s']:.1f} s over {plan['count']} plans, "
-        f"some in parallel) and `show -json` another {show['median_s']:.1f} s; "
+        f"{plan['median_s']:.1f} s (max {plan['max_s']:.1f} s over the {plan['count']} plans "
+        f"of the last session that timed them, {plan['measured']}, some in parallel) and "
+        f"`show -json` another {show['median_s']:.1f} s; "
         f"the whole tier {num(d['seconds'])} s ({d.get('passed', 0)} tests passed)."
     )
 
