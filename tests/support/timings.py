@@ -1,6 +1,6 @@
 """How long each test tier took, for the docs: a pytest plugin (tests/conftest.py).
 
-When a session runs every test file of a tier (a folder under tests/), the
+When a session runs every test file of a tier the docs quote (TIMED), the
 tier's wall time (first test started to last test ended, fixtures included),
 and its outcome counts are merged into build/tiers/timings.json, with the
 step timings a harness noted (each `terraform plan` of tests/infra's:
@@ -19,6 +19,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
 OUT = TESTS.parent / "build" / "tiers" / "timings.json"
+TIMED = ("infra", "review", "scan")  # the tiers whose durations the docs quote
 
 _lock = threading.Lock()
 _steps: dict[str, list[float]] = {}  # step -> seconds, whichever tier ran it
@@ -64,7 +65,7 @@ def _whole_tiers(session) -> set[str]:
 
 
 def pytest_sessionfinish(session, exitstatus):
-    tiers = _whole_tiers(session) & set(_spans)
+    tiers = _whole_tiers(session) & set(_spans) & set(TIMED)
     if not tiers:
         return
     merged = json.loads(OUT.read_text()) if OUT.is_file() else {}
