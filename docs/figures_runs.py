@@ -334,3 +334,27 @@ def contract_page_size() -> str:
     params = contract["paths"]["/v1/products"]["get"]["parameters"]
     schema = next(p["schema"] for p in params if p.get("name") == "page_size")
     return f"`page_size` ({schema['minimum']}..{schema['maximum']})"
+
+
+def env_default(name: str) -> str:
+    """The default every function reading `name` gives it: `env.get("NAME", "<default>")`
+    across functions/ (an error if two disagree or none reads it)."""
+    found = {
+        match.group(1)
+        for path in sorted((ROOT / "functions").rglob("*.py"))
+        for match in re.finditer(rf'env\.get\("{name}", "([^"]*)"\)', path.read_text())
+    }
+    if len(found) != 1:
+        raise LookupError(f"functions/ reads {name} with defaults {sorted(found)}")
+    return found.pop()
+
+
+for _name in (
+    "SHOP_CONFIG_TTL_SECONDS",
+    "SHOP_SEND_BUDGET_SECONDS",
+    "SHOP_RELAY_BACKOFF_SECONDS",
+    "SHOP_EXTENSION_TIMEOUT_SECONDS",
+):
+    RENDERERS[f"env-default-{_name.lower().replace('_', '-')}"] = lambda name=_name: (
+        f"default {env_default(name)}"
+    )

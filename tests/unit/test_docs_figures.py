@@ -192,3 +192,16 @@ def test_a_knob_a_stage_leaves_out_shows_the_default_of_variables_tf():
     assert defaults["functions.architecture"] == "x86_64"
     assert defaults["database.backup_window"] == "02:00-03:00"
     assert defaults["project"] == "shop"
+
+
+def test_a_fact_the_code_no_longer_holds_is_an_error_not_a_stale_figure():
+    """A constant renamed, or a default read two ways, fails `make docs` instead of
+    leaving the old figure in place."""
+    notify = figures.ROOT / "functions" / "shop" / "notify.py"
+    assert figures_runs.constant(notify, "MAX_ATTEMPTS") >= 1
+    with pytest.raises(LookupError, match="NO_SUCH_CONSTANT"):
+        figures_runs.constant(notify, "NO_SUCH_CONSTANT")
+    with pytest.raises(LookupError, match="SHOP_NO_SUCH_SETTING"):
+        figures_runs.env_default("SHOP_NO_SUCH_SETTING")
+    with pytest.raises(LookupError, match="NO_SUCH_LIMIT"):
+        figures_runs.js_constant(figures.ROOT / "web" / "assets" / "cart.js", "NO_SUCH_LIMIT")
