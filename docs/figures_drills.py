@@ -441,6 +441,15 @@ _fact(
     lambda d: f"{d['clients']} clients place {d['orders']} orders",
 )
 
+_fact(
+    "drill-db-timeouts",
+    "db_frozen",
+    lambda d: (
+        f"the connect timeout ({d['connect_timeout_s']:g} s) from the read timeout "
+        f"({d['read_timeout_s']:g} s)"
+    ),
+)
+
 
 @renders("drill-malformed-count")
 def drill_malformed_count() -> str:

@@ -358,3 +358,8 @@ for _name in (
     RENDERERS[f"env-default-{_name.lower().replace('_', '-')}"] = lambda name=_name: (
         f"default {env_default(name)}"
     )
+
+
+@renders("send-budget")
+def send_budget() -> str:
+    return f"send budget {env_default('SHOP_SEND_BUDGET_SECONDS')} s"
