@@ -84,11 +84,12 @@ class Api:
             return render(error, {"Vary": "Origin"})
         fields |= {"request_id": request.request_id, "method": request.method, "path": request.path}
         response, headers = self._serve(request, arn, fields, _remaining(context))
-        fields |= {
-            "status": response.status,
-            "duration_ms": round((self._timer() - started) * 1000, 2),
-        }
-        log.info("request", extra={**fields, "emf": recorder.emf()})
+        if log.isEnabledFor(logging.INFO):  # the stage's log level may be WARNING
+            fields |= {
+                "status": response.status,
+                "duration_ms": round((self._timer() - started) * 1000, 2),
+            }
+            log.info("request", extra={**fields, "emf": recorder.emf()})
         return render(response, headers)
 
     def _serve(

@@ -34,6 +34,9 @@ EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}"
 )
 _secrets: set[str] = set()
+# Each secret as it appears inside a JSON string (see JsonFormatter.format).
+_encoded_secrets: set[str] = set()
+_encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
 _invocation: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "shop_invocation", default=None
 )
@@ -43,6 +46,7 @@ def redact(value: str | None) -> None:
     """Never let `value` (a password, a token) appear in a log line from now on."""
     if value and len(value) >= 4:
         _secrets.add(value)
+        _encoded_secrets.add(json.dumps(value, ensure_ascii=False)[1:-1])
 
 
 def scrub(text: str) -> str:
@@ -94,11 +98,15 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, service: str | None = None):
         super().__init__()
         self.service = service or service_name()
+        self._second, self._stamp = None, ""  # the timestamp's part without ms, per second
 
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         line = {
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "timestamp": f"{self._stamp}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "message": record.getMessage(),
             "service": self.service,
@@ -116,10 +124,15 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        line = _scrubbed(line)
-        if emf:
-            line.update(emf)  # numbers and fixed names only (shop.metrics)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        # EMF members (numbers and fixed names only, shop.metrics) are added after
+        # redaction. JSON escapes a string one character at a time, so a secret or
+        # an "@" anywhere in `line` shows in its encoding: a line with neither (a
+        # request line, almost always) has nothing to redact and is written as is.
+        text = _encode({**line, **emf} if emf else line)
+        if "@" in text or any(secret in text for secret in _encoded_secrets):
+            line = _scrubbed(line)
+            text = _encode({**line, **emf} if emf else line)
+        return text
 
 
 def configure(level: str = "INFO", stream=None) -> None:
@@ -131,6 +144,12 @@ def configure(level: str = "INFO", stream=None) -> None:
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    # No line carries the caller's file and line, the thread, the process or the
+    # asyncio task: the logging HOWTO's "Optimization" switches spare every
+    # record the work of collecting them.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging.logAsyncioTasks = False
     # botocore logs request bodies at DEBUG; keep it quiet whatever our level.
     logging.getLogger("botocore").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
