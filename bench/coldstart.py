@@ -68,6 +68,7 @@ def summarise(variants, samples: dict, reference: str) -> dict:
         runs = samples[v.name]
         figures[v.name] = {
             "label": v.label,
+            "kind": "tree" if v.kind == "ours" and v.bytecode and v.name != reference else v.kind,
             "bytecode": v.bytecode,
             "sizes": v.sizes,
             "first_response_ms": summary(r["first_response_ms"] for r in runs),
@@ -75,6 +76,7 @@ def summarise(variants, samples: dict, reference: str) -> dict:
             "launch_ms": summary(r["launch_ms"] for r in runs),
             "cpu_ms": summary(r["cpu_ms"] for r in runs),
             "sqlalchemy_imported": any(r["sqlalchemy_imported"] for r in runs),
+            "modules_from_package": runs[0]["modules_from_package"],
             "samples": runs,
         }
     ref = figures[reference]["first_response_ms"]["median"]

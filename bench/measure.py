@@ -1,7 +1,9 @@
 """Small helpers every benchmark uses: statistics, progress, workers, results.
 
 Progress goes to stderr (a run takes minutes); figures go to
-bench/results/<metric>.json with their raw samples, and the table to
+bench/results/<metric>.json, committed, which keeps what the reports render
+(medians, p90s, counts, the machine, the date); the raw samples behind them
+go to build/bench/raw/<metric>.json, ignored by git. The table goes to
 stdout and docs/benchmarks.md (bench/report.py).
 """
 
@@ -17,6 +19,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
+RAW = ROOT / "build" / "bench" / "raw"
+# Members holding raw samples: written to RAW, never to the committed results.
+RAW_KEYS = frozenset({"samples", "samples_ms", "rounds_us", "latency_samples_ms"})
 WORKERS = BENCH / "workers"
 
 
@@ -102,10 +107,37 @@ def machine() -> dict:
     }
 
 
+def split_raw(data):
+    """Return (`data` without its RAW_KEYS members, at any depth; those members alone)."""
+    if isinstance(data, list):
+        parts = [split_raw(item) for item in data]
+        raw = [inner for _, inner in parts]
+        return [kept for kept, _ in parts], raw if any(raw) else None
+    if not isinstance(data, dict):
+        return data, None
+    kept, raw = {}, {}
+    for key, value in data.items():
+        if key in RAW_KEYS:
+            raw[key] = value
+            continue
+        kept[key], inner = split_raw(value)
+        if inner:
+            raw[key] = inner
+    return kept, raw or None
+
+
 def write_result(metric: str, data: dict) -> Path:
-    """Write bench/results/<metric>.json (atomically) and return its path."""
+    """Write bench/results/<metric>.json (atomically) without its raw samples, and the
+    samples to build/bench/raw/<metric>.json; return the results file's path."""
+    summary_, raw = split_raw(data)
+    if raw:
+        RAW.mkdir(parents=True, exist_ok=True)
+        _write(RAW / f"{metric}.json", {"machine": data.get("machine"), **raw})
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{metric}.json"
+    return _write(RESULTS / f"{metric}.json", summary_)
+
+
+def _write(path: Path, data: dict) -> Path:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
     os.replace(tmp, path)
