@@ -83,6 +83,19 @@ def list_query(query: dict | None, config: dict) -> dict:
     }
 
 
+def products_page(repo, query: dict | None, config: dict) -> dict:
+    """GET /v1/products's answer: validated filters, one page from `repo`; raise BadInput."""
+    q = list_query(query, config)
+    rows, total = repo.page(q["category"], q["sort"], q["page"], q["page_size"])
+    return page_json(rows, total, q["page"], q["page_size"])
+
+
+def health(repo, env) -> dict:
+    """GET /v1/health's answer, once `repo` reached the database."""
+    repo.ping()
+    return {"status": "ok", "database": "ok", "stage": env["SHOP_STAGE"]}
+
+
 def page_json(rows, total: int, page: int, page_size: int) -> dict:
     pages = -(-total // page_size)
     return {

@@ -34,17 +34,14 @@ def get_product(product_id: Annotated[int, Path(ge=1)], response: Response):
 @app.get("/v1/products")
 def list_products(request: Request):
     try:
-        q = common.list_query(dict(request.query_params), config)
+        return common.products_page(repo, dict(request.query_params), config)
     except common.BadInput as exc:
         raise HTTPException(422, str(exc)) from exc
-    rows, total = repo.page(q["category"], q["sort"], q["page"], q["page_size"])
-    return common.page_json(rows, total, q["page"], q["page_size"])
 
 
 @app.get("/v1/health")
 def health():
-    repo.ping()
-    return {"status": "ok", "database": "ok", "stage": os.environ["SHOP_STAGE"]}
+    return common.health(repo, os.environ)
 
 
 handler = Mangum(app, lifespan="off")

@@ -41,17 +41,14 @@ def get_product(product_id: str):
 @app.get("/v1/products")
 def list_products():
     try:
-        q = common.list_query(app.current_event.query_string_parameters, config)
+        return common.products_page(repo, app.current_event.query_string_parameters, config)
     except common.BadInput as exc:
         raise BadRequestError(str(exc)) from exc
-    rows, total = repo.page(q["category"], q["sort"], q["page"], q["page_size"])
-    return common.page_json(rows, total, q["page"], q["page_size"])
 
 
 @app.get("/v1/health")
 def health():
-    repo.ping()
-    return {"status": "ok", "database": "ok", "stage": os.environ["SHOP_STAGE"]}
+    return common.health(repo, os.environ)
 
 
 def handler(event, context):

@@ -14,22 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-
-class Context:
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-api:dev"
-    function_name = "shop-dev-api"
-    function_version = "7"
-    aws_request_id = "req-built-artifact"
-    memory_limit_in_mb = 512
-
-    def get_remaining_time_in_millis(self):
-        return 10_000
+sys.path.insert(0, str(Path(__file__).parent))  # -I leaves the script's folder off
+from lambda_env import Context, setup_path
 
 
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
-    stdlib = [p for p in sys.path[1:] if "site-packages" not in p]
-    sys.path[:] = [spec["task"], spec["opt"] + "/python", spec["opt"], spec["runtime"], *stdlib]
+    setup_path(spec)
     out = {"results": []}
     cpu = time.process_time()
     started = time.perf_counter()
@@ -37,7 +28,7 @@ def main() -> None:
     handler = getattr(importlib.import_module(module), name)
     out["import_ms"] = (time.perf_counter() - started) * 1000
     for event in spec["events"]:
-        result = handler(event, Context())
+        result = handler(event, Context("req-built-artifact"))
         if "answered_at" not in out:
             out["answered_at"] = time.time()
         out["results"].append({"result": result, "sqlalchemy": "sqlalchemy" in sys.modules})

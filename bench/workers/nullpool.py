@@ -22,10 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-
-def setup_path(spec: dict) -> None:
-    stdlib = [p for p in sys.path[1:] if "site-packages" not in p]
-    sys.path[:] = [spec["task"], spec["opt"] + "/python", spec["opt"], spec["runtime"], *stdlib]
+sys.path.insert(0, str(Path(__file__).parent))  # -I leaves the script's folder off
+from lambda_env import setup_path
 
 
 def main() -> None:

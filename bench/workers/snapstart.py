@@ -18,29 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-
-class Context:
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-api:dev"
-    function_name = "shop-dev-api"
-    function_version = "7"
-    aws_request_id = "req-snapstart-bench"
-    memory_limit_in_mb = 512
-
-    def get_remaining_time_in_millis(self):
-        return 10_000
+sys.path.insert(0, str(Path(__file__).parent))  # -I leaves the script's folder off
+from lambda_env import Context, setup_path
 
 
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
-    stdlib = [p for p in sys.path[1:] if "site-packages" not in p]
-    sys.path[:] = [
-        spec["task"],
-        spec["opt"] + "/python",
-        spec["opt"],
-        spec["runtime"],
-        spec["runtime_hooks"],
-        *stdlib,
-    ]
+    setup_path(spec, spec["runtime_hooks"])
     os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
     import importlib
 
@@ -62,10 +46,10 @@ def main() -> None:
             cpu = time.process_time()
             for func, args, kwargs in hooks.get_after_restore():
                 func(*args, **kwargs)
-            answer = handler(spec["event"], Context())
+            answer = handler(spec["event"], Context("req-snapstart-bench"))
             first_ms = (time.perf_counter() - forked) * 1000
             cpu_ms = (time.process_time() - cpu) * 1000
-            ping = handler({"warmer": {"hold_ms": 0}}, Context())
+            ping = handler({"warmer": {"hold_ms": 0}}, Context("req-snapstart-bench"))
             out = {
                 "first_response_ms": first_ms,
                 "cpu_ms": cpu_ms,

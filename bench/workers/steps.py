@@ -1,6 +1,6 @@
 """The cold path of a first DB-backed request, step by step, in a fresh interpreter.
 
-The same steps the handler takes on its first request (shop/handlers/api.py,
+The same steps the handler takes on its first request (shop/startup.py,
 shop/app.py, shop/runtime.py), taken one at a time so each can be timed:
 import the handler, import the app (SQLAlchemy Core and our modules), build
 the contract and router, load the CA bundle, read the config and the secret
@@ -16,22 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-
-class Context:
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-api:dev"
-    function_name = "shop-dev-api"
-    function_version = "7"
-    aws_request_id = "req-steps"
-    memory_limit_in_mb = 512
-
-    def get_remaining_time_in_millis(self):
-        return 10_000
+sys.path.insert(0, str(Path(__file__).parent))  # -I leaves the script's folder off
+from lambda_env import Context, setup_path
 
 
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
-    stdlib = [p for p in sys.path[1:] if "site-packages" not in p]
-    sys.path[:] = [spec["task"], spec["opt"] + "/python", spec["opt"], spec["runtime"], *stdlib]
+    setup_path(spec)
     steps: list[tuple[str, float]] = []
     clock = time.perf_counter
 
@@ -61,7 +52,7 @@ def main() -> None:
     gc.enable()
     gc.freeze()
     loader = runtime.config_loader
-    loader.get(loader.stage_for(Context.invoked_function_arn))
+    loader.get(loader.stage_for(Context().invoked_function_arn))
     t = step("read the config through the extension", t)
     secret = runtime.read_secret(os.environ["SHOP_DB_SECRET_ARN"])
     t = step("read the database secret through the extension", t)
@@ -73,7 +64,7 @@ def main() -> None:
     runtime.database = Database(engine, ssl_context=runtime.ssl_context)
     t = step("make the engine (secret parsed, MySQL dialect and PyMySQL imported)", t)
     api = Api(runtime, router)
-    answer = api.handle(spec["event"], Context())
+    answer = api.handle(spec["event"], Context("req-steps"))
     step("first request: connect over TLS, COUNT + page SELECT, render JSON", t)
     print(
         json.dumps(

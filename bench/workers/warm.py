@@ -21,6 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+sys.path.insert(0, str(Path(__file__).parent))  # -I leaves the script's folder off
+from lambda_env import Context, setup_path
+
 ROW = {
     "id": 1,
     "sku": "BENCH-0001",
@@ -35,22 +38,6 @@ ROW = {
     "updated_at": datetime(2026, 11, 2, 8, 30, 0, 654321),
     "deleted_at": None,
 }
-
-
-def setup_path(spec: dict) -> None:
-    stdlib = [p for p in sys.path[1:] if "site-packages" not in p]
-    sys.path[:] = [spec["task"], spec["opt"] + "/python", spec["opt"], spec["runtime"], *stdlib]
-
-
-class Context:
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-api:dev"
-    function_name = "shop-dev-api"
-    function_version = "7"
-    aws_request_id = "req-warm-bench"
-    memory_limit_in_mb = 512
-
-    def get_remaining_time_in_millis(self):
-        return 10_000
 
 
 class Result:
@@ -153,7 +140,7 @@ def main() -> None:
     else:
         module, _, name = spec["handler"].rpartition(".")
         handler = baseline_handler(module, name, row, spec["mode"])
-    event, context = spec["event"], Context()
+    event, context = spec["event"], Context("req-warm-bench")
     answer = handler(event, context)
     for _ in range(spec["warmup"]):
         handler(event, context)
