@@ -11,7 +11,8 @@ NullPool over TLS and the concurrency curve (1 to 200 workers against
 max_connections = 150, drawn as an SVG by bench/chart.py in the bench
 venv); last the local gateway. SnapStart is emulated (a fork of a primed
 process) and labelled so. Each
-metric is written to bench/results/<metric>.json with its raw samples;
+metric is written to bench/results/<metric>.json, its raw samples to
+build/bench/raw/<metric>.json (bench/measure.py);
 the table goes to stdout and into docs/benchmarks.md (bench/report.py).
 Progress goes to stderr. Nothing here asserts a time.
 
@@ -72,8 +73,14 @@ def event(name: str, **changes) -> dict:
     return data
 
 
-def seed(server) -> int:
-    """Insert the catalogue every variant reads; return the id of one live product."""
+ORDERS_STOCK = 10**9  # the products the concurrency curve's orders buy never run out
+ORDER_PRODUCTS = 10  # orders spread over ten products, not all queued on one row's lock
+
+
+def seed(server) -> tuple[int, list[int]]:
+    """Insert the catalogue every variant reads, and the products the curve's orders
+    buy (outside the catalogue's category); return the id of one live product of the
+    catalogue and those of the products to order."""
     from sqlalchemy import create_engine, insert
     from sqlalchemy.pool import NullPool
 
@@ -96,11 +103,19 @@ def seed(server) -> int:
         }
         for i in range(1, SEEDED + 1)
     ]
+    to_order = [
+        {**rows[0], "sku": f"BENCH-ORDERS-{i}", "category": "orders", "stock": ORDERS_STOCK}
+        for i in range(ORDER_PRODUCTS)
+    ]
     with engine.begin() as conn:
         conn.execute(insert(products), rows)
         first = conn.execute(products.select().order_by(products.c.id).limit(1)).first()
+        conn.execute(insert(products), to_order)
+        ordered = conn.execute(
+            products.select().where(products.c.category == "orders").order_by(products.c.id)
+        ).all()
     engine.dispose()
-    return first.id
+    return first.id, [row.id for row in ordered]
 
 
 def ca_bundle(test_ca: Path, into: Path) -> tuple[Path, int]:
@@ -144,13 +159,13 @@ def main(argv=None) -> int:
         no_pyc = package.without_bytecode(ours, base / "zips")
         variants = [ours, *extra, no_pyc, *baselines.values()]
         with bench_stack(DATABASE, max_connections=MAX_CONNECTIONS) as (server, env):
-            product_id = seed(server)
+            product_id, order_product_ids = seed(server)
             bundle, cas = ca_bundle(server.tls.ca, base / "ca-bundle.pem")
             env = {**env, "SHOP_DB_CA_BUNDLE": str(bundle)}
             log(f"every variant verifies the server against a bundle of {cas} CAs")
             log(f"seeded {SEEDED} products; MariaDB on port {server.port} (TLS)")
             roots = coldstart.prepare(variants, base / "run")
-            run_metrics(args, info, variants, roots, env, server, product_id)
+            run_metrics(args, info, variants, roots, env, server, (product_id, order_product_ids))
         if "gateway" in args.only:
             problem = gateway.available()
             if problem:
@@ -170,7 +185,8 @@ def main(argv=None) -> int:
     return 0
 
 
-def run_metrics(args, info, variants, roots, env, server, product_id) -> None:
+def run_metrics(args, info, variants, roots, env, server, products) -> None:
+    product_id, order_product_ids = products
     by = {v.name: v for v in variants}
     ours_builds = [v for v in variants if v.kind == "ours" and v.bytecode]
     if "coldstart" in args.only:
@@ -250,8 +266,26 @@ def run_metrics(args, info, variants, roots, env, server, product_id) -> None:
             path=f"/v1/products/{product_id}",
             pathParameters={"id": str(product_id)},
         )
+        orders = {
+            "events": [
+                event(
+                    "create_order",
+                    body=json.dumps(
+                        {
+                            "customer_email": "curve@bench.shop.example.com",
+                            "items": [{"product_id": pid, "quantity": 1}],
+                        }
+                    ),
+                )
+                for pid in order_product_ids
+            ],
+            "database": DATABASE,
+            "product_ids": order_product_ids,
+        }
         seconds = 2.0 if args.quick else 5.0
-        figures = concurrency.curve(roots["ours"], env, server, item, seconds=seconds)
+        figures = concurrency.curve(
+            roots["ours"], env, server, item, seconds=seconds, orders=orders
+        )
         write_result("concurrency", {"machine": info, **figures})
         draw_chart(args.venv)
 

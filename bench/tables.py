@@ -103,7 +103,7 @@ def keepalive(data: dict):
         "|---|---|---|---|",
     ]
     for fig in v.values():
-        modules = fig["samples"][0]["modules_from_package"]
+        modules = fig.get("modules_from_package") or fig["samples"][0]["modules_from_package"]
         lines.append(
             f"| {fig['label']} | {fig['first_response_ms']['median']:.2f} ms "
             f"(p90 {fig['first_response_ms']['p90']:.2f}) | {ms(fig['launch_ms'])} | {modules} |"
@@ -201,10 +201,10 @@ def concurrency(data: dict):
     rows = []
     for step in steps:
         n, latency = step["threads"], step["latency_ms"]
-        refused = step["statuses"].get("503", 0)
+        refused = step["statuses"].get("503", 0) + step.get("order_statuses", {}).get("503", 0)
         rows.append(
             (
-                f"{n} concurrent workers for {data['seconds']:g} s through NullPool "
+                f"{n} concurrent environments for {data['seconds']:g} s through NullPool "
                 f"(max_connections {limit}): throughput, latency, 503s",
                 f"{step['requests_per_s']} req/s, p50 {latency['p50']} ms, "
                 f"p99 {latency['p99']} ms, {refused} × 503",
@@ -215,6 +215,11 @@ def concurrency(data: dict):
             )
         )
     others = [s for s in steps for status in s["statuses"] if status not in ("200", "503")]
+    others += [
+        s for s in steps for status in s.get("order_statuses", {}) if status not in ("201", "503")
+    ]
+    others += [s for s in steps if s.get("environments_failed")]
+    checked = [s["orders"] for s in steps if s.get("orders")]
     no_retry = [c for s in steps for c in s["unavailable_by_cause"] if "no Retry-After" in c]
     peak = max(s["peak_above_baseline"] for s in steps)
     slow = [
@@ -233,6 +238,15 @@ def concurrency(data: dict):
             verdict(not others and not no_retry),
         ),
         (
+            "concurrency curve: orders (POST /v1/orders, every fourth request) answered 201 or "
+            "503, each 201's order stored once, none for a 503, stock taken exactly",
+            _orders_figure(checked),
+            "",
+            "",
+            "0 lost, 0 duplicated",
+            verdict(bool(checked) and all(_orders_ok(c) for c in checked)),
+        ),
+        (
             "concurrency curve: peak connections on the server (Threads_connected, the "
             "sampler's own excluded; MariaDB lets a SUPER account, as the bench's user is, "
             "take one connection over max_connections)",
@@ -245,11 +259,11 @@ def concurrency(data: dict):
         (
             "concurrency curve: a refused request's 503, p99 (never a hang: within the "
             f"{CONNECT_TIMEOUT_MS} ms connect timeout)",
-            f"{max(slow):.1f} ms" if slow else "no 503",
+            f"{max(slow):.1f} ms" if slow else "no step reached the limit: nothing refused",
             "",
             "",
             f"≤ {CONNECT_TIMEOUT_MS} ms",
-            verdict(not slow or max(slow) <= CONNECT_TIMEOUT_MS),
+            verdict(bool(slow) and max(slow) <= CONNECT_TIMEOUT_MS),
         ),
         (
             "concurrency curve: back to the baseline after each step",
@@ -263,9 +277,42 @@ def concurrency(data: dict):
     return rows, curve_detail(data)
 
 
+def _step_orders(step: dict) -> str:
+    c = step.get("orders")
+    if not c:
+        return "—"
+    return f"{c['answered_201']} / {c['answered_503']} ({c['stored']})"
+
+
+def _orders_ok(c: dict) -> bool:
+    return c["lost"] == c["duplicated"] == c["stored_for_a_503"] == c[
+        "stored_never_answered_201"
+    ] == 0 and int(c["stock_taken"]) == int(c["stock_taken_by_stored_orders"])
+
+
+def _orders_figure(checked: list[dict]) -> str:
+    if not checked:
+        return "no orders in the curve"
+    total = {k: sum(int(c[k]) for c in checked) for k in checked[0]}
+    stock = all(int(c["stock_taken"]) == int(c["stock_taken_by_stored_orders"]) for c in checked)
+    return (
+        f"{total['answered_201']} × 201, {total['answered_503']} × 503; "
+        f"{total['lost']} lost, {total['duplicated']} duplicated, "
+        f"{total['stored_for_a_503'] + total['stored_never_answered_201']} stored without a 201; "
+        f"stock {'exact' if stock else 'off'}"
+    )
+
+
 def switch_step(data: dict) -> dict | None:
     """Return the first step where the database refused connections (503s), if any."""
-    return next((s for s in data["steps"] if s["statuses"].get("503", 0) > 0), None)
+    return next(
+        (
+            s
+            for s in data["steps"]
+            if s["statuses"].get("503", 0) + s.get("order_statuses", {}).get("503", 0) > 0
+        ),
+        None,
+    )
 
 
 def curve_detail(data: dict) -> str:
@@ -275,9 +322,9 @@ def curve_detail(data: dict) -> str:
         "",
         "![throughput, 503s and p99 per step](benchmarks-concurrency.svg)",
         "",
-        "| workers | req/s | p50 | p99 | peak connections (client / server) | 503s by cause "
-        "| 503 p99 |",
-        "|---|---|---|---|---|---|---|",
+        "| environments | req/s | p50 | p99 | peak connections (client / server) "
+        "| 503s by cause | 503 p99 (its own CPU) | orders: 201 / 503 (stored) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in data["steps"]:
         causes = "; ".join(f"{c}: {n}" for c, n in s["unavailable_by_cause"].items()) or "none"
@@ -286,7 +333,7 @@ def curve_detail(data: dict) -> str:
             f"| {s['threads']} | {s['requests_per_s']} | {s['latency_ms']['p50']} ms "
             f"| {s['latency_ms']['p99']} ms | {s['peak_client_connections']} / "
             f"{s['peak_above_baseline']} | {causes} | "
-            f"{_p99(refused)} |"
+            f"{_p99(refused)}{_cpu(s)} | {_step_orders(s)} |"
         )
     step = switch_step(data)
     if step is None:
@@ -296,7 +343,7 @@ def curve_detail(data: dict) -> str:
         )
     else:
         advice = (
-            f"From {step['threads']} concurrent workers on, the server refuses connections "
+            f"From {step['threads']} concurrent environments on, the server refuses connections "
             f"(max_connections = {limit}) and part of the traffic gets 503 with Retry-After: "
             "that is the step at which to switch on `database.enable_proxy` (RDS Proxy pools "
             "the connections) or raise the instance class (its max_connections grows with "
@@ -382,6 +429,11 @@ def sizes(data: dict):
     return rows, ""
 
 
+def _cpu(step: dict) -> str:
+    cpu = step.get("unavailable_cpu_ms")
+    return f" (CPU {cpu['p99']} ms)" if cpu else ""
+
+
 def _p99(figure: dict | None) -> str:
     return f"{figure['p99']} ms" if figure else "—"
 
@@ -398,3 +450,58 @@ def steps(data: dict):
         f"| **sum** | **{sum(data['steps_ms'].values()):.1f}** |",
     ]
     return [], "\n".join(lines) + "\n"
+
+
+def optimisations(data: dict) -> tuple[str, str]:
+    """The two hand-recorded tables of bench/results/optimisations.json, with where they
+    come from: what each change bought, and what was measured and left out."""
+    source = data["provenance"]
+    bought = [
+        f"Recorded in `bench/results/optimisations.json` from a run of `{source['command']}` "
+        f"on {source['date']}: {source['how']}",
+        "",
+        "| change | where | what it bought |",
+        "|---|---|---|",
+        *(f"| {r['change']} | {r['where']} | {r['bought']} |" for r in data["bought"]),
+    ]
+    left_out = [
+        "| idea | what it measured |",
+        "|---|---|",
+        *(f"| {r['idea']} | {r['measured']} |" for r in data["left_out"]),
+    ]
+    return "\n".join(bought), "\n".join(left_out)
+
+
+def tree_comparison(keepalive: dict | None, warm: dict | None, cold: dict | None) -> str:
+    """Ours against every other build of the api measured in the same run (`--tree`)."""
+    lines = []
+
+    def others(variants: dict) -> list[str]:
+        return [n for n, f in variants.items() if n != "ours" and f.get("kind") == "tree"]
+
+    if keepalive:
+        v = keepalive["variants"]
+        for name in others(v):
+            lines.append(
+                f"| keep-alive, handler import + answer in process | {v[name]['label']} "
+                f"| {v[name]['first_response_ms']['median']:.2f} ms "
+                f"| {v['ours']['first_response_ms']['median']:.2f} ms |"
+            )
+    if warm:
+        for mode, what in (("repo", "stub repository"), ("conn", "fake connection")):
+            v = warm[mode]
+            for name in others(v):
+                lines.append(
+                    f"| warm item route, {what} | {v[name]['label']} "
+                    f"| {v[name]['best_us']:.1f} µs | {v['ours']['best_us']:.1f} µs |"
+                )
+    if cold:
+        v = cold["variants"]
+        for name in others(v):
+            lines.append(
+                f"| cold start to first DB-backed response | {v[name]['label']} "
+                f"| {ms(v[name]['first_response_ms'])} | {ms(v['ours']['first_response_ms'])} |"
+            )
+    if not lines:
+        return "No other build of the api was measured in the last run (`--tree`)."
+    return "\n".join(["| metric | the other build | it | this tree |", "|---|---|---|---|", *lines])

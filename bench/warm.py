@@ -91,6 +91,7 @@ def measure(variants, roots, env, base_event, passes=2, repeats=7) -> dict:
         figures = {
             name: {
                 "label": by_name[name].label,
+                "kind": "tree" if by_name[name].kind == "ours" and name != "ours" else "",
                 "per_request_us": summary(samples),
                 "best_us": round(min(samples), 3),
                 "calls_per_round": numbers[(mode, name)],

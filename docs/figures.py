@@ -93,6 +93,34 @@ def bench_targets() -> str:
     return "\n" + "\n".join(lines) + "\n"
 
 
+@renders("bench-optimisations")
+def bench_optimisations() -> str:
+    """What each optimisation bought (hand-recorded, with its provenance)."""
+    return "\n" + _optimisations()[0] + "\n"
+
+
+@renders("bench-left-out")
+def bench_left_out() -> str:
+    """Ideas measured and left out (hand-recorded, with its provenance)."""
+    return "\n" + _optimisations()[1] + "\n"
+
+
+@renders("bench-tree")
+def bench_tree() -> str:
+    """This tree against the other builds measured in the last run (`--tree`)."""
+    report = _bench()
+    loaded = (report.load(m) for m in ("coldstart_keepalive", "warm_routing", "coldstart_db"))
+    return "\n" + report.tables.tree_comparison(*loaded) + "\n"
+
+
+def _optimisations() -> tuple[str, str]:
+    report = _bench()
+    data = report.load("optimisations")
+    if data is None:
+        raise FigureError("bench/results/optimisations.json is missing")
+    return report.tables.optimisations(data)
+
+
 @renders("cold-path-steps")
 def cold_path_steps() -> str:
     """The first DB-backed request's cold path, step by step (bench/workers/steps.py)."""
