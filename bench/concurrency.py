@@ -1,7 +1,7 @@
 """Concurrent environments through our NullPool path: one step, or the curve.
 
-`curve` runs `measure` at 1, 10, 50, 100, 200 and 300 environments against one
-server whose max_connections is 150: below the limit every request gets
+`curve` runs `measure` at 1, 10, 50, 100 and 200 environments against one
+server whose max_connections is 50: below the limit every request gets
 its connection; above it the server refuses some (MySQL error 1040) and
 the api must answer those with a fast 503 and Retry-After, never hang.
 Reads and orders both: every fourth request is a POST /v1/orders with its
@@ -42,7 +42,8 @@ def _status(cur) -> dict:
 
 
 ORDER_EVERY = 4  # every fourth request of an environment is an order
-PROCESSES = 20  # the environments are dealt to at most this many processes, threads within
+PROCESSES = 10  # the environments are dealt to at most this many processes, threads within
+NICE = 10  # the environments' priority below the database's (bench/workers/concurrency.py)
 
 
 def measure(root, env, server, event, threads=50, seconds=10.0, interval=0.01, orders=None) -> dict:
@@ -78,6 +79,7 @@ def measure(root, env, server, event, threads=50, seconds=10.0, interval=0.01, o
             "out_dir": str(out_dir),
             "key_prefix": f"bench-{threads}-",
             "processes": PROCESSES,
+            "nice": NICE,
         }
         if orders:
             spec |= {"order_events": orders["events"], "order_every": ORDER_EVERY}
@@ -191,7 +193,7 @@ def _check_orders(cur, orders, out, stock_before, prefix) -> dict:
     }
 
 
-STEPS = (1, 10, 50, 100, 200, 300)
+STEPS = (1, 10, 50, 100, 200)
 
 
 def curve(root, env, server, event, *, steps=STEPS, seconds=5.0, orders=None) -> dict:

@@ -42,7 +42,7 @@ SEEDED, CATEGORY_COUNT, PAGE_SIZE = 60, 30, 10
 BUNDLE_CAS = 120
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?", re.S)
 METRICS = ("coldstart", "snapstart", "keepalive", "warm", "nullpool", "concurrency", "gateway")
-MAX_CONNECTIONS = 150  # the curve's server: steps above it must get fast 503s
+MAX_CONNECTIONS = 50  # the curve's server: steps above it must get fast 503s (docs/benchmarks.md)
 CHART = ROOT / "docs" / "benchmarks-concurrency.svg"
 
 
