@@ -1,3 +1,9 @@
+# The retention periods CloudWatch Logs accepts, for every *_retention_days
+# knob below.
+locals {
+  log_retention_days = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+}
+
 variable "project" {
   description = "Project name: first part of every resource name (<project>-<stage>-<component>) and of the SSM config path."
   type        = string
@@ -126,7 +132,7 @@ variable "network" {
   }
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.network.flow_log_retention_days)
+    condition     = contains(local.log_retention_days, var.network.flow_log_retention_days)
     error_message = "network.flow_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
   }
 }
@@ -180,7 +186,7 @@ variable "database" {
   }
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.database.log_retention_days)
+    condition     = contains(local.log_retention_days, var.database.log_retention_days)
     error_message = "database.log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
   }
 
@@ -261,7 +267,7 @@ variable "functions" {
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], f.log_retention_days)])
+    condition     = alltrue([for f in values(var.functions) : contains(local.log_retention_days, f.log_retention_days)])
     error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
   }
 }
@@ -374,7 +380,7 @@ variable "api" {
   }
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.api.access_log_retention_days)
+    condition     = contains(local.log_retention_days, var.api.access_log_retention_days)
     error_message = "api.access_log_retention_days must be a value CloudWatch Logs accepts."
   }
 }
@@ -536,7 +542,17 @@ variable "release" {
   }
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.release.hook_log_retention_days)
+    condition     = var.release.keep_releases >= 1 && var.release.keep_releases <= 10
+    error_message = "release.keep_releases must be 1-10 (the history is one SSM parameter of at most 4 KB)."
+  }
+
+  validation {
+    condition     = var.release.hook_timeout_s >= 10 && var.release.hook_timeout_s <= 900
+    error_message = "release.hook_timeout_s must be 10-900 (CodeDeploy waits up to an hour for the hook's answer)."
+  }
+
+  validation {
+    condition     = contains(local.log_retention_days, var.release.hook_log_retention_days)
     error_message = "release.hook_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
   }
 }

@@ -103,7 +103,22 @@ QA_DATABASE = {
         "backup_retention_days": 7,
         "max_connections": 90,
         "connection_headroom": 10,
-        "client": {"ca_bundle": "/var/task/x.pem", "connect_timeout_s": 3, "read_timeout_s": 10},
+        # The module takes the object the root hands it, defaults applied
+        # (terraform/variables.tf is their one home).
+        "engine_version": "8.0",
+        "log_retention_days": 30,
+        "backup_window": "02:00-03:00",
+        "maintenance_window": "sun:03:30-sun:04:30",
+        "db_name": "shop",
+        "master_username": "shop_admin",
+        "enable_proxy": False,
+        "performance_insights": False,
+        "client": {
+            "ca_bundle": "/var/task/x.pem",
+            "proxy_ca_bundle": "/var/task/shop/certs/amazon-root-cas.pem",
+            "connect_timeout_s": 3,
+            "read_timeout_s": 10,
+        },
     },
 }
 

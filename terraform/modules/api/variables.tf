@@ -1,5 +1,10 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
 # (terraform/variables.tf); only what the root derives is checked here.
+# The root's variable is the one home of a tfvars object's defaults and
+# validations; the module types the object it is handed with the attributes
+# it reads and no optional() defaults, so it stays precise (a renamed or
+# missing attribute fails at the module call) without a second copy of the
+# defaults to keep in step.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -64,7 +69,7 @@ variable "settings" {
   type = object({
     cache = object({
       enabled     = bool
-      size_gb     = optional(string, "0.5")
+      size_gb     = string
       ttl_seconds = number
     })
     throttle = object({
@@ -76,14 +81,14 @@ variable "settings" {
       burst_limit   = number
       quota_per_day = number
     })
-    logging_level             = optional(string, "ERROR")
-    metrics_enabled           = optional(bool, true)
-    xray_tracing              = optional(bool, false)
+    logging_level             = string
+    metrics_enabled           = bool
+    xray_tracing              = bool
     access_log_retention_days = number
-    cors = optional(object({
-      allow_methods   = optional(list(string), ["GET", "POST", "PUT", "DELETE", "OPTIONS"])
-      allow_headers   = optional(list(string), ["Content-Type", "X-Api-Key", "Idempotency-Key", "If-Match", "If-None-Match"])
-      max_age_seconds = optional(number, 600)
-    }), {})
+    cors = object({
+      allow_methods   = list(string)
+      allow_headers   = list(string)
+      max_age_seconds = number
+    })
   })
 }

@@ -1,5 +1,10 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
 # (terraform/variables.tf); only what the root derives is checked here.
+# The root's variable is the one home of a tfvars object's defaults and
+# validations; the module types the object it is handed with the attributes
+# it reads and no optional() defaults, so it stays precise (a renamed or
+# missing attribute fails at the module call) without a second copy of the
+# defaults to keep in step.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -10,27 +15,26 @@ variable "database" {
   description = "Instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions; here only its CA bundles (which one the functions trust) and connect timeout (the proxy's borrow timeout)."
   type = object({
     instance_class           = string
-    engine_version           = optional(string, "8.0")
+    engine_version           = string
     allocated_storage_gb     = number
     max_allocated_storage_gb = number
     multi_az                 = bool
     deletion_protection      = bool
     skip_final_snapshot      = bool
     backup_retention_days    = number
-    log_retention_days       = optional(number, 30)
-    backup_window            = optional(string, "02:00-03:00")
-    maintenance_window       = optional(string, "sun:03:30-sun:04:30")
+    log_retention_days       = number
+    backup_window            = string
+    maintenance_window       = string
     max_connections          = number
     connection_headroom      = number
-    db_name                  = optional(string, "shop")
-    master_username          = optional(string, "shop_admin")
-    enable_proxy             = optional(bool, false)
-    performance_insights     = optional(bool, false)
+    db_name                  = string
+    master_username          = string
+    enable_proxy             = bool
+    performance_insights     = bool
     client = object({
       ca_bundle         = string
-      proxy_ca_bundle   = optional(string, "/var/task/shop/certs/amazon-root-cas.pem")
+      proxy_ca_bundle   = string
       connect_timeout_s = number
-      read_timeout_s    = number
     })
   })
 }

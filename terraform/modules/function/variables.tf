@@ -1,5 +1,10 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
 # (terraform/variables.tf); only what the root derives is checked here.
+# The root's variable is the one home of a tfvars object's defaults and
+# validations; the module types the object it is handed with the attributes
+# it reads and no optional() defaults, so it stays precise (a renamed or
+# missing attribute fails at the module call) without a second copy of the
+# defaults to keep in step.
 
 variable "name" {
   description = "Function name (<project>-<stage>-<function>)."
@@ -21,10 +26,10 @@ variable "settings" {
   type = object({
     memory_mb               = number
     timeout_s               = number
-    architecture            = optional(string, "x86_64")
+    architecture            = string
     reserved_concurrency    = number
-    provisioned_concurrency = optional(number, 0)
-    snap_start              = optional(bool, false)
+    provisioned_concurrency = number
+    snap_start              = bool
     log_retention_days      = number
   })
 }

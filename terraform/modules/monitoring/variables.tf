@@ -1,5 +1,10 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
 # (terraform/variables.tf); only what the root derives is checked here.
+# The root's variable is the one home of a tfvars object's defaults and
+# validations; the module types the object it is handed with the attributes
+# it reads and no optional() defaults, so it stays precise (a renamed or
+# missing attribute fails at the module call) without a second copy of the
+# defaults to keep in step.
 
 variable "name" {
   description = "Name prefix of every alarm (<project>-<stage>)."
@@ -16,14 +21,14 @@ variable "thresholds" {
   type = object({
     api_5xx_threshold        = number
     lambda_error_threshold   = number
-    duration_alarm_ratio     = optional(number, 0.8)
-    rds_cpu_percent          = optional(number, 80)
-    rds_connections_ratio    = optional(number, 0.8)
+    duration_alarm_ratio     = number
+    rds_cpu_percent          = number
+    rds_connections_ratio    = number
     rds_free_storage_gb      = number
-    period_seconds           = optional(number, 300)
-    evaluation_periods       = optional(number, 1)
-    outbox_backlog_age_s     = optional(number, 900)
-    unavailable_rate_percent = optional(number, 5)
+    period_seconds           = number
+    evaluation_periods       = number
+    outbox_backlog_age_s     = number
+    unavailable_rate_percent = number
   })
 }
 
@@ -68,9 +73,4 @@ variable "application" {
 variable "region" {
   description = "Region of the dashboard's metrics."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
-    error_message = "region must look like eu-west-1."
-  }
 }

@@ -1,5 +1,10 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
 # (terraform/variables.tf); only what the root derives is checked here.
+# The root's variable is the one home of a tfvars object's defaults and
+# validations; the module types the object it is handed with the attributes
+# it reads and no optional() defaults, so it stays precise (a renamed or
+# missing attribute fails at the module call) without a second copy of the
+# defaults to keep in step.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -17,13 +22,13 @@ variable "network" {
     cidr_block         = string
     availability_zones = list(string)
     nat_mode           = string
-    subnet_newbits = optional(object({
-      public   = optional(number, 8)
-      app      = optional(number, 4)
-      database = optional(number, 8)
-    }), {})
-    interface_endpoints     = optional(set(string), [])
-    flow_log_retention_days = optional(number, 30)
+    subnet_newbits = object({
+      public   = number
+      app      = number
+      database = number
+    })
+    interface_endpoints     = set(string)
+    flow_log_retention_days = number
   })
 }
 

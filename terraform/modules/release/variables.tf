@@ -1,3 +1,11 @@
+# Values from envs/<stage>.tfvars arrive validated by the root
+# (terraform/variables.tf); only what the root derives is checked here.
+# The root's variable is the one home of a tfvars object's defaults and
+# validations; the module types the object it is handed with the attributes
+# it reads and no optional() defaults, so it stays precise (a renamed or
+# missing attribute fails at the module call) without a second copy of the
+# defaults to keep in step.
+
 variable "name" {
   description = "Prefix of every name (<project>-<stage>): the application is <name>-release, the group <name>-api, the hook <name>-pretraffic."
   type        = string
@@ -9,38 +17,13 @@ variable "name" {
 }
 
 variable "settings" {
-  description = "The stage's release knobs from the tfvars (release)."
+  description = "The stage's release knobs from the tfvars (release), validated by the root."
   type = object({
     deployment_config       = string
     keep_releases           = number
     hook_timeout_s          = number
     hook_log_retention_days = number
   })
-
-  validation {
-    condition = contains([
-      "CodeDeployDefault.LambdaAllAtOnce",
-      "CodeDeployDefault.LambdaCanary10Percent5Minutes",
-      "CodeDeployDefault.LambdaCanary10Percent10Minutes",
-      "CodeDeployDefault.LambdaCanary10Percent15Minutes",
-      "CodeDeployDefault.LambdaCanary10Percent30Minutes",
-      "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
-      "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
-      "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
-      "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
-    ], var.settings.deployment_config)
-    error_message = "deployment_config must be one of CodeDeploy's predefined Lambda configurations (CodeDeployDefault.LambdaAllAtOnce, ...Canary10Percent{5,10,15,30}Minutes, ...Linear10PercentEvery{1,2,3,10}Minute(s))."
-  }
-
-  validation {
-    condition     = var.settings.keep_releases >= 1 && var.settings.keep_releases <= 10
-    error_message = "keep_releases must be 1-10 (the history is one SSM parameter of at most 4 KB)."
-  }
-
-  validation {
-    condition     = var.settings.hook_timeout_s >= 10 && var.settings.hook_timeout_s <= 900
-    error_message = "hook_timeout_s must be 10-900 (CodeDeploy waits up to an hour for the hook's answer)."
-  }
 }
 
 variable "api_function" {
@@ -72,6 +55,5 @@ variable "hook_package" {
     handler          = string
     runtime          = string
     architecture     = string
-    layer_arns       = list(string)
   })
 }

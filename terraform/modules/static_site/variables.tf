@@ -1,5 +1,10 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
 # (terraform/variables.tf); only what the root derives is checked here.
+# The root's variable is the one home of a tfvars object's defaults and
+# validations; the module types the object it is handed with the attributes
+# it reads and no optional() defaults, so it stays precise (a renamed or
+# missing attribute fails at the module call) without a second copy of the
+# defaults to keep in step.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -15,7 +20,7 @@ variable "site" {
   description = "CloudFront price class and whether the bucket may be destroyed with its objects."
   type = object({
     price_class   = string
-    force_destroy = optional(bool, false)
+    force_destroy = bool
   })
 }
 
