@@ -203,7 +203,7 @@ def infra_commands() -> str:
     """The scan and rehearsal commands with how long each took when last measured."""
     scan = _tier_time("scan")
     scan = (
-        f"the scan tier took {num(scan['seconds'])} s, {scan['measured']}"
+        f"the scan tier took {num(scan['seconds'])} s, {_load(scan)}"
         if scan
         else "not timed yet: the scan tier times it"
     )

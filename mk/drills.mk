@@ -5,5 +5,5 @@
 
 .PHONY: drills
 
-drills: venv ## Run the failure drills alone (DB kill, max_connections, races, timeouts, hostile input)
+drills: venv ## Run the failure drills alone (DB kill, max_connections, races, timeouts, hostile input); make docs renders their figures
 	@$(PY) -m pytest tests/drills -m drills $(PYTEST_ARGS)
