@@ -397,3 +397,26 @@ def stage_release() -> str:
     for knob, value in RELEASE_ROWS:
         lines.append(f"| {knob} | " + " | ".join(value(s) for s in stages) + " |")
     return "\n" + "\n".join(lines) + "\n"
+
+
+def ssm_config(stage: str) -> dict:
+    """The stage's app config as Terraform writes it to SSM: its tfvars' `app_config`
+    with variables.tf's optional() defaults filled in."""
+    defaults = tf_defaults()
+    config = json.loads(json.dumps(Stage(stage, defaults).get("app_config")))
+    for path, value in defaults.items():
+        parts = path.split(".")
+        if parts[0] != "app_config":
+            continue
+        node = config
+        for part in parts[1:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault(parts[-1], value)
+    return config
+
+
+@renders("app-config-qa")
+def app_config_qa() -> str:
+    config = ssm_config("qa")
+    lines = [f'  "{key}": {json.dumps(value)}' for key, value in sorted(config.items())]
+    return "\n```json\n{\n" + ",\n".join(lines) + "\n}\n```\n"

@@ -205,3 +205,12 @@ def test_a_fact_the_code_no_longer_holds_is_an_error_not_a_stale_figure():
         figures_runs.env_default("SHOP_NO_SUCH_SETTING")
     with pytest.raises(LookupError, match="NO_SUCH_LIMIT"):
         figures_runs.js_constant(figures.ROOT / "web" / "assets" / "cart.js", "NO_SUCH_LIMIT")
+
+
+def test_the_app_config_example_is_qas_tfvars_with_the_optional_defaults():
+    from local import tfvars
+
+    qa = tfvars.load(figures.ROOT / "envs" / "qa.tfvars")["app_config"]
+    config = figures_tfvars.ssm_config("qa")
+    assert {k: config[k] for k in qa} == qa  # what the stage sets wins
+    assert config["page_size_max"] == figures_tfvars.tf_defaults()["app_config.page_size_max"]
