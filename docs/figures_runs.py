@@ -363,3 +363,19 @@ for _name in (
 @renders("send-budget")
 def send_budget() -> str:
     return f"send budget {env_default('SHOP_SEND_BUDGET_SECONDS')} s"
+
+
+@renders("build-progress-example")
+def build_progress_example() -> str:
+    """build.py's progress lines, with the artifact counts of functions/functions.json."""
+    spec = json.loads((ROOT / "functions" / "functions.json").read_text())
+    layers, functions = len(spec["layers"]), len(spec["functions"])
+    return (
+        "\n```\n"
+        "layer     deps       build/deps.zip          N.NN MiB zipped  NN.NN MiB unzipped  reused\n"
+        "function  api        build/api.zip           N.NN MiB zipped   N.NN MiB unzipped  "
+        "built in N.NN s\n"
+        f"manifest  build/manifest.json  {layers} layer(s), {functions} function(s); "
+        f"1 built, {layers + functions - 1} reused in N.NN s\n"
+        "```\n"
+    )
