@@ -9,7 +9,6 @@ and in the terminal summary.
 """
 
 import json
-import time
 from pathlib import Path
 
 import drillkit
@@ -70,12 +69,11 @@ def client(stack):
     return drillkit.Client(stack.api_url)
 
 
-def pytest_sessionstart(session):
-    drillkit.TIER["started"] = time.monotonic()
-
-
 def pytest_runtest_logreport(report):
-    """Count each drill's outcomes (a parametrized test's cases together) for the tier."""
+    """Count each drill's outcomes (a parametrized test's cases together) and the span of
+    the drills' own reports (in `make test` other tiers share the session)."""
+    span = drillkit.TIER["span"] or [report.start, report.stop]
+    drillkit.TIER["span"] = [min(span[0], report.start), max(span[1], report.stop)]
     if report.when == "call" or report.outcome != "passed":
         name = report.nodeid.split("[", 1)[0].rsplit("/", 1)[-1]
         counts = drillkit.TIER["outcomes"].setdefault(name, {})
@@ -90,8 +88,9 @@ def pytest_sessionfinish(session, exitstatus):
     path = out / "figures.json"
     merged = json.loads(path.read_text()) if path.exists() else {}
     merged.update(drillkit.RESULTS)
-    ran = {item.path.name for item in session.items}
-    every = {p.name for p in Path(__file__).parent.glob("test_drill_*.py")}
+    here = Path(__file__).parent
+    ran = {item.path.name for item in session.items if item.path.parent == here}
+    every = {p.name for p in here.glob("test_drill_*.py")}
     if ran == every:  # the whole tier ran: its counts and duration describe it
         merged["tier"] = drillkit.tier_figures()
     path.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")

@@ -19,7 +19,7 @@ RESULTS: dict[str, dict] = {}  # figures of each drill, written to build/drills/
 CLIENTS: list["Client"] = []  # every client of the running drill, for its reset count
 ALLOWED_RESETS = 0  # connection resets a drill's clients may retry (see Client)
 EMF_SEEN: dict[str, set[str]] = {}  # metric -> units, from every drill stack's log lines
-TIER: dict = {"started": None, "outcomes": {}}  # the session's outcomes per test (conftest)
+TIER: dict = {"span": [], "outcomes": {}}  # the drills' first start, last stop, outcomes
 
 
 # --- a plain HTTP client ----------------------------------------------------------------
@@ -374,7 +374,7 @@ def tier_figures() -> dict:
             total[outcome] = total.get(outcome, 0) + n
     return {
         **total,
-        "seconds": round(time.monotonic() - TIER["started"], 1),
+        "seconds": round(TIER["span"][1] - TIER["span"][0], 1),
         "outcomes": outcomes,
         "measured": now(),
         "machine": machine(),
