@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lock lint fmt test test-unit test-functional
+.PHONY: help venv lock lint fmt test test-unit test-functional test-loaded
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort -u \
@@ -60,4 +60,7 @@ test: venv lint ## Run every test tier (what CI runs): unit, functional, build, 
 	  $(PY) -m tests.support.summary build/test-main.xml build/test-rehearsal.xml; \
 	  echo "make test: FAILED" >&2; exit 1; fi; \
 	echo "make test: every tier passed"
+test-loaded: venv ## make test from a fresh clone of HEAD beside stress-ng (CPUS busy loops, default one per core); recorded in docs/results/loaded.json
+	@$(PY) -m tests.support.loaded run $(if $(CPUS),--cpus $(CPUS))
+
 -include mk/*.mk

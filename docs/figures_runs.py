@@ -379,3 +379,43 @@ def build_progress_example() -> str:
         f"1 built, {layers + functions - 1} reused in N.NN s\n"
         "```\n"
     )
+
+
+# --- make test on a loaded machine (docs/results/loaded.json, `make test-loaded`) --
+
+LOADED = RESULTS / "loaded.json"
+
+
+def _tier(tier: dict) -> str:
+    if not tier.get("finished"):
+        return "did not finish"
+    bad = tier["failed"] + tier["errors"]
+    return f"{tier['passed']} passed, {bad} failed or errored, {tier['seconds'] / 60:.0f} min"
+
+
+@renders("loaded-runs")
+def loaded_runs() -> str:
+    data = read_json(LOADED)
+    if data is None:
+        return "\n(not measured yet: `make test-loaded`, then `make docs`)\n"
+    lines = [
+        "",
+        "| ended | commit | busy loops | load average (1 min), mean / max | whole run "
+        "| main tiers | rehearsal beside them | slowest test (setup included) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in data["runs"]:
+        load = run["load_1m"]
+        slowest = run["main"].get("slowest") or [{"test": "-", "seconds": 0}]
+        top = slowest[0]
+        lines.append(
+            f"| {run['date']} | `{run['commit']}` | {run['busy_loops']} on {run['cores']} cores "
+            f"| {load['mean']:.1f} / {load['max']:.1f} "
+            f"| {'passed' if run['exit_status'] == 0 else 'FAILED'} in "
+            f"{run['seconds'] / 60:.0f} min "
+            f"| {_tier(run['main'])} | {_tier(run['rehearsal'])} "
+            f"| `{top['test'].rsplit('.', 1)[-1]}` {top['seconds']:.0f} s |"
+        )
+    passed = sum(1 for run in data["runs"] if run["exit_status"] == 0)
+    lines += ["", f"{passed} of {len(data['runs'])} recorded loaded runs passed."]
+    return "\n".join(lines) + "\n"
