@@ -21,8 +21,18 @@ resource "aws_iam_openid_connect_provider" "github" {
   # library for this provider, and the provider no longer requires one.
 }
 
-data "aws_iam_policy_document" "plan_trust" {
-  #checkov:skip=CKV_AWS_358: The claim names are built from local.github_oidc_host, which checkov does not resolve; aud is pinned to sts.amazonaws.com and sub to this repository, and the role only reads.
+# Who may assume each CI role: a token GitHub issued for this repository
+# (aud pinned to STS). The plan role takes any workflow of the repository
+# (pull requests included): it only reads. A stage's apply role takes only
+# jobs that run in the GitHub environment named after the stage, where
+# reviewers and branch rules guard deploys.
+data "aws_iam_policy_document" "trust" {
+  for_each = merge(
+    { plan = { test = "StringLike", sub = "repo:${var.github.repository}:*" } },
+    { for stage in var.stages : stage => { test = "StringEquals", sub = "repo:${var.github.repository}:environment:${stage}" } },
+  )
+  #checkov:skip=CKV_AWS_358: The claim names are built from local.github_oidc_host, which checkov does not resolve; aud is pinned to sts.amazonaws.com and sub to this repository for the read-only plan role, to the stage's GitHub environment exactly for an apply role.
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -34,12 +44,10 @@ data "aws_iam_policy_document" "plan_trust" {
       variable = "${local.github_oidc_host}:aud"
       values   = ["sts.amazonaws.com"]
     }
-    # Any workflow of this repository (pull requests included): the role
-    # only reads.
     condition {
-      test     = "StringLike"
+      test     = each.value.test
       variable = "${local.github_oidc_host}:sub"
-      values   = ["repo:${var.github.repository}:*"]
+      values   = [each.value.sub]
     }
   }
 }
@@ -47,7 +55,7 @@ data "aws_iam_policy_document" "plan_trust" {
 resource "aws_iam_role" "ci_plan" {
   name                 = "${var.project}-ci-plan"
   description          = "GitHub Actions of ${var.github.repository}: terraform plan of every stage (read-only)"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
   max_session_duration = 3600
 
   depends_on = [aws_iam_openid_connect_provider.github]
@@ -88,37 +96,12 @@ resource "aws_iam_role_policy" "ci_plan_state" {
   policy = data.aws_iam_policy_document.ci_plan_state.json
 }
 
-data "aws_iam_policy_document" "apply_trust" {
-  for_each = toset(var.stages)
-  #checkov:skip=CKV_AWS_358: The claim names are built from local.github_oidc_host, which checkov does not resolve; aud is pinned to sts.amazonaws.com and sub to the stage's GitHub environment exactly.
-
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    # Only jobs that run in the GitHub environment named after the stage,
-    # where reviewers and branch rules guard deploys.
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:sub"
-      values   = ["repo:${var.github.repository}:environment:${each.key}"]
-    }
-  }
-}
-
 resource "aws_iam_role" "ci_apply" {
   for_each = toset(var.stages)
 
   name                 = "${var.project}-ci-apply-${each.key}"
   description          = "GitHub Actions of ${var.github.repository}, environment ${each.key}: deploys ${var.project}-${each.key}-* only"
-  assume_role_policy   = data.aws_iam_policy_document.apply_trust[each.key].json
+  assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json
   max_session_duration = 3600
 
   depends_on = [aws_iam_openid_connect_provider.github]
