@@ -98,15 +98,17 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, service: str | None = None):
         super().__init__()
         self.service = service or service_name()
-        self._second, self._stamp = None, ""  # the timestamp's part without ms, per second
+        # (second, its timestamp without the milliseconds), replaced whole: threads share it
+        self._stamp: tuple[int, str] = (-1, "")
 
     def format(self, record: logging.LogRecord) -> str:
-        second = int(record.created)
-        if second != self._second:
-            self._second = second
-            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        second, stamp = self._stamp
+        if second != int(record.created):
+            second = int(record.created)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._stamp = (second, stamp)
         line = {
-            "timestamp": f"{self._stamp}.{int(record.msecs):03d}Z",
+            "timestamp": f"{stamp}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "message": record.getMessage(),
             "service": self.service,

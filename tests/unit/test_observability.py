@@ -60,6 +60,17 @@ def test_email_addresses_and_secrets_never_reach_a_line(lines):
     assert "<email>" in line["exception"]
 
 
+def test_a_secret_that_json_escapes_is_found_in_a_line_without_an_address(lines):
+    """GIVEN a registered secret with a quote, a backslash and a newline (escaped in
+    JSON) and a line with no "@", THEN the secret is still replaced."""
+    logger, read = lines
+    secret = 'pa"ss\\wo\nrd-9'
+    logs.redact(secret)
+    logger.warning("login refused", extra={"detail": f"with {secret} as given", "n": 3})
+    (line,) = read()
+    assert line["detail"] == "with <secret> as given" and line["n"] == 3
+
+
 def test_a_request_line_carries_valid_emf_with_the_right_units():
     recorder = metrics.Recorder("prod", clock=lambda: 1700000000.0)
     recorder.put("OrdersPlaced", 1)
