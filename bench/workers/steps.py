@@ -59,7 +59,7 @@ def main() -> None:
     from shop.db import Database, make_engine
     from shop.runtime import database_settings
 
-    settings = database_settings(os.environ, lambda _secret_id: secret)
+    settings = database_settings(os.environ, lambda _secret_id, fresh=False: secret)
     engine = make_engine(settings, ssl_context=runtime.ssl_context)
     runtime.database = Database(engine, ssl_context=runtime.ssl_context)
     t = step("make the engine (secret parsed, MySQL dialect and PyMySQL imported)", t)
