@@ -60,8 +60,9 @@ def main() -> None:
     from shop.runtime import database_settings
 
     settings = database_settings(os.environ, lambda _secret_id, fresh=False: secret)
-    engine = make_engine(settings, ssl_context=runtime.ssl_context)
-    runtime.database = Database(engine, ssl_context=runtime.ssl_context)
+    credentials = settings.credentials  # as shop.runtime.Runtime.database makes it
+    engine = make_engine(settings, ssl_context=runtime.ssl_context, credentials=credentials)
+    runtime.database = Database(engine, ssl_context=runtime.ssl_context, credentials=credentials)
     t = step("make the engine (secret parsed, MySQL dialect and PyMySQL imported)", t)
     api = Api(runtime, router)
     answer = api.handle(spec["event"], Context("req-steps"))
