@@ -24,26 +24,14 @@ into docs/results/tiers.json, when that run is newer; nothing is measured here.
 import json
 import re
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "docs" / "results"
+# One registry for every renderer: this module's and those of the modules it
+# imports at the end (drills, runs, tfvars).
+from docs.figures_runs import RENDERERS, RESULTS, ROOT, renders
+
 REHEARSAL_REPORT = ROOT / "build" / "tf-rehearsal" / "dev" / "report.json"
 REGION = re.compile(r"(<!-- figures:([a-z0-9-]+) -->)(.*?)(<!-- /figures -->)", re.S)
 RENDERED = ("README.md", *(f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md"))))
-
-RENDERERS: dict[str, Callable[[], str]] = {}
-
-
-def renders(name: str):
-    """Register a renderer for the regions called `name`."""
-
-    def register(func):
-        RENDERERS[name] = func
-        return func
-
-    return register
 
 
 def load(name: str) -> dict:
@@ -338,9 +326,6 @@ def mutation_scores() -> str:
 # --- drills, the local stack, the build's strip (figures_drills, figures_runs) -
 
 from docs import figures_drills, figures_runs, figures_tfvars  # noqa: E402, F401  (they register)
-
-RENDERERS.update(figures_runs.RENDERERS)
-
 
 # --- rendering ----------------------------------------------------------------
 
