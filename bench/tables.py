@@ -474,34 +474,34 @@ def optimisations(data: dict) -> tuple[str, str]:
 
 def tree_comparison(keepalive: dict | None, warm: dict | None, cold: dict | None) -> str:
     """Ours against every other build of the api measured in the same run (`--tree`)."""
-    lines = []
-
-    def others(variants: dict) -> list[str]:
-        return [n for n, f in variants.items() if n != "ours" and f.get("kind") == "tree"]
-
+    # (metric, its variants, how one variant's figure reads)
+    parts = []
     if keepalive:
-        v = keepalive["variants"]
-        for name in others(v):
-            lines.append(
-                f"| keep-alive, handler import + answer in process | {v[name]['label']} "
-                f"| {v[name]['first_response_ms']['median']:.2f} ms "
-                f"| {v['ours']['first_response_ms']['median']:.2f} ms |"
+        parts.append(
+            (
+                "keep-alive, handler import + answer in process",
+                keepalive["variants"],
+                lambda f: f"{f['first_response_ms']['median']:.2f} ms",
             )
-    if warm:
-        for mode, what in (("repo", "stub repository"), ("conn", "fake connection")):
-            v = warm[mode]
-            for name in others(v):
-                lines.append(
-                    f"| warm item route, {what} | {v[name]['label']} "
-                    f"| {v[name]['best_us']:.1f} µs | {v['ours']['best_us']:.1f} µs |"
-                )
+        )
+    for mode, what in (("repo", "stub repository"), ("conn", "fake connection")):
+        if warm:
+            best = lambda f: f"{f['best_us']:.1f} µs"  # noqa: E731
+            parts.append((f"warm item route, {what}", warm[mode], best))
     if cold:
-        v = cold["variants"]
-        for name in others(v):
-            lines.append(
-                f"| cold start to first DB-backed response | {v[name]['label']} "
-                f"| {ms(v[name]['first_response_ms'])} | {ms(v['ours']['first_response_ms'])} |"
+        parts.append(
+            (
+                "cold start to first DB-backed response",
+                cold["variants"],
+                lambda f: ms(f["first_response_ms"]),
             )
+        )
+    lines = [
+        f"| {metric} | {f['label']} | {shown(f)} | {shown(variants['ours'])} |"
+        for metric, variants, shown in parts
+        for name, f in variants.items()
+        if name != "ours" and f.get("kind") == "tree"
+    ]
     if not lines:
         return "No other build of the api was measured in the last run (`--tree`)."
     return "\n".join(["| metric | the other build | it | this tree |", "|---|---|---|---|", *lines])
