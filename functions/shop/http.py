@@ -12,13 +12,28 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import c_make_encoder as _c_make_encoder
+from json.encoder import encode_basestring as _encode_string
 
 from shop.errors import BadRequest, PayloadTooLarge, ShopError, UnsupportedMediaType
 
 EXPOSED_HEADERS = "ETag,Location,Retry-After"
 # One encoder for every answer: json.dumps with non-default arguments builds
-# a new JSONEncoder on each call.
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# a new JSONEncoder on each call, and JSONEncoder.encode builds a new C
+# encoder on each call too. The C encoder is made once here instead, without
+# the circular-reference bookkeeping (a body is a fresh tree of dicts, lists
+# and scalars built per request); a type JSON cannot encode still raises
+# TypeError, as JSONEncoder.default does.
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+if _c_make_encoder is None:  # an interpreter without the json accelerator
+    _encode = _encoder.encode
+else:
+    _chunks = _c_make_encoder(
+        None, _encoder.default, _encode_string, None, ":", ",", False, False, True
+    )
+
+    def _encode(value: object) -> str:
+        return "".join(_chunks(value, 0))
 
 
 class NotAnApiEvent(Exception):
@@ -62,10 +77,11 @@ def parse_request(event: object, *, fallback_request_id: str) -> Request:
     context = event.get("requestContext")
     context = context if isinstance(context, dict) else {}
     headers = _header_map(event.get("headers"))
+    resource = event.get("resource")
     return Request(
         method=method.upper(),
         path=path,
-        resource=event.get("resource") if isinstance(event.get("resource"), str) else None,
+        resource=resource if isinstance(resource, str) else None,
         headers=headers,
         query=_string_map(event.get("queryStringParameters"), "queryStringParameters"),
         path_params=_string_map(event.get("pathParameters"), "pathParameters"),
@@ -89,12 +105,29 @@ def _header_map(value: object) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise NotAnApiEvent("headers must be an object or null")
+    # A container sees the same few dozen names on every request: their
+    # lower-case forms come from a bounded table instead of str.lower().
     try:
-        headers = {k.lower(): v for k, v in value.items() if v.__class__ is str}
-    except AttributeError:  # a key that is not a string
-        headers = None
+        headers = {_LOWER[k]: v for k, v in value.items() if v.__class__ is str}
+    except KeyError:  # a name not in the table yet
+        headers = _lower_names(value)
     if headers is None or len(headers) != len(value):
         return {str(k).lower(): str(v) for k, v in value.items() if v is not None}
+    return headers
+
+
+_LOWER: dict[str, str] = {}
+
+
+def _lower_names(value: dict) -> dict[str, str] | None:
+    try:
+        headers = {k.lower(): v for k, v in value.items() if v.__class__ is str}
+    except AttributeError:  # a name that is not a string
+        return None
+    if len(_LOWER) < 256:
+        for name in value:
+            if name.__class__ is str:
+                _LOWER[name] = name.lower()
     return headers
 
 

@@ -14,6 +14,9 @@ from shop.errors import MethodNotAllowed, NotFound, ValidationFailed
 from shop.http import Request, decode_json_body
 from shop.validation import coerce, validate
 
+# Where each parameter location lives on a Request.
+_SOURCES = {"query": "query", "path": "path_params", "header": "headers"}
+
 
 class Router:
     def __init__(self, document: dict, handlers: dict[str, Callable]):
@@ -29,8 +32,21 @@ class Router:
             )
         self.handlers = handlers
         self.operations: dict[str, dict[str, contract.Operation]] = {}
+        # Per operation, what `bind` reads for each parameter: the Request
+        # attribute, the key in it (header names lower-cased) and the schema,
+        # its $ref followed once here rather than on every request.
+        self._bindings: dict[str, tuple] = {}
         for op in ops:
             self.operations.setdefault(op.resource, {})[op.method] = op
+            self._bindings[op.operation_id] = tuple(
+                (
+                    param,
+                    _SOURCES.get(param.location, param.location),
+                    param.name.lower() if param.location == "header" else param.name,
+                    contract.resolve(document, param.schema),
+                )
+                for param in op.parameters
+            )
 
     def match(self, request: Request) -> contract.Operation:
         """Return the operation for `request` and fill its path parameters.
@@ -65,16 +81,25 @@ class Router:
 
     def bind(self, op: contract.Operation, request: Request, *, max_body_bytes: int) -> None:
         """Validate the request against `op` and store typed values in request.params/body."""
-        sources = {"query": request.query, "path": request.path_params, "header": request.headers}
-        for param in op.parameters:
-            key = param.name.lower() if param.location == "header" else param.name
-            raw = sources[param.location].get(key)
+        bindings = self._bindings.get(op.operation_id)
+        if bindings is None:  # an Operation this router was not built from
+            bindings = tuple(
+                (
+                    p,
+                    _SOURCES.get(p.location, p.location),
+                    p.name.lower() if p.location == "header" else p.name,
+                    p.schema,
+                )
+                for p in op.parameters
+            )
+        for param, source, key, schema in bindings:
+            raw = getattr(request, source).get(key)
             if raw is None:
                 if param.required:
                     raise ValidationFailed(f"{param.name} is required", field=param.name)
                 continue
             value = coerce(raw, param.schema, param.name)
-            validate(self.document, param.schema, value, param.name)
+            validate(self.document, schema, value, param.name)
             request.params[param.name] = value
         if op.body_schema is not None:
             request.body = decode_json_body(request, max_bytes=max_body_bytes)
