@@ -94,7 +94,9 @@ def test_cache_cluster_per_stage(plan, tfvars, stage):
 
 def test_cached_gets_carry_every_varying_parameter_in_the_key(plan, tfvars, stage, contract):
     settings = {
-        a: s for a, s in plan.of_type("aws_api_gateway_method_settings").items() if ".cached[" in a
+        a: s
+        for a, s in plan.of_type("aws_api_gateway_method_settings").items()
+        if a != 'module.api.aws_api_gateway_method_settings.this["*/*"]'
     }
     cached = [(p, m, op) for p, m, op in proxy_operations(contract) if op.get("x-shop-cache")]
     assert cached, "the contract caches at least one GET"
@@ -125,9 +127,10 @@ def test_stage_throttles_logs_json_and_uses_stage_defaults(plan, tfvars):
     (api_stage,) = plan.of_type("aws_api_gateway_stage").values()
     log_format = json.loads(api_stage["access_log_settings"][0]["format"])
     assert {"requestId", "status", "httpMethod", "resourcePath", "sourceIp"} <= set(log_format)
-    defaults = plan.after("module.api.aws_api_gateway_method_settings.all")
+    defaults = plan.after('module.api.aws_api_gateway_method_settings.this["*/*"]')
     assert defaults["method_path"] == "*/*"
     (values,) = defaults["settings"]
+    assert values["caching_enabled"] is False
     assert values["throttling_rate_limit"] == tfvars["api"]["throttle"]["rate_limit"]
     assert values["throttling_burst_limit"] == tfvars["api"]["throttle"]["burst_limit"]
     assert values["metrics_enabled"] is True
@@ -235,7 +238,7 @@ def test_a_route_added_to_the_contract_needs_no_hcl(plans):
         "cached": True,
         "execute_api_path": "qa/GET/v1/categories/*",
     }
-    setting = plan.after(f'module.api.aws_api_gateway_method_settings.cached["{key}"]')
+    setting = plan.after(f'module.api.aws_api_gateway_method_settings.this["{key}"]')
     assert setting["method_path"] == "~1v1~1categories~1{name}/GET"
     assert setting["settings"][0]["caching_enabled"] is True
 

@@ -21,7 +21,7 @@ import review
 REPO = Path(__file__).resolve().parents[2]
 ROUTE = 'module.api.aws_lambda_permission.route["{}"]'
 EXECUTE_API = "arn:aws:execute-api:eu-west-1:111122223333:a1b2c3d4e5"
-CACHED_PRODUCTS = 'module.api.aws_api_gateway_method_settings.cached["GET /v1/products"]'
+CACHED_PRODUCTS = 'module.api.aws_api_gateway_method_settings.this["GET /v1/products"]'
 
 
 @dataclass

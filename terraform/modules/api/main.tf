@@ -95,6 +95,13 @@ locals {
     if path != "*/*" && !can(regex("^(~1[^/]*)+/([A-Z]+|\\*)$", path))
   ]
 
+  # The stage defaults (key */*) and one override per cached route (its
+  # route key), each with the method path it applies to.
+  method_settings_paths = merge(
+    { "*/*" = "*/*" },
+    var.settings.cache.enabled ? local.method_paths : {},
+  )
+
   method_settings = {
     metrics_enabled        = var.settings.metrics_enabled
     logging_level          = var.settings.logging_level
@@ -211,43 +218,28 @@ resource "aws_api_gateway_stage" "this" {
   depends_on = [aws_cloudwatch_log_group.execution]
 }
 
-#trivy:ignore:AVD-AWS-0190 Stage defaults for every method: caching is switched on per method (method_settings.cached) only for the GETs the contract marks x-shop-cache; caching */* would cache writes and personal orders.
-resource "aws_api_gateway_method_settings" "all" {
-  #checkov:skip=CKV_AWS_225: Stage defaults for every method: caching is switched on per method (method_settings.cached) only for the GETs the contract marks x-shop-cache, each with its full cache key; caching */* would cache writes and personal orders.
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  stage_name  = aws_api_gateway_stage.this.stage_name
-  method_path = "*/*"
-
-  settings {
-    metrics_enabled        = local.method_settings.metrics_enabled
-    logging_level          = local.method_settings.logging_level
-    data_trace_enabled     = false
-    throttling_rate_limit  = local.method_settings.throttling_rate_limit
-    throttling_burst_limit = local.method_settings.throttling_burst_limit
-    caching_enabled        = false
-  }
-}
-
-# A method override replaces the stage defaults for that method, so it
-# repeats them next to the cache settings.
-resource "aws_api_gateway_method_settings" "cached" {
-  for_each = var.settings.cache.enabled ? local.cached_routes : {}
+#trivy:ignore:AVD-AWS-0190 Stage defaults for every method (*/*) are never cached: caching is switched on per method only for the GETs the contract marks x-shop-cache; caching */* would cache writes and personal orders.
+resource "aws_api_gateway_method_settings" "this" {
+  #checkov:skip=CKV_AWS_225: Stage defaults for every method (*/*) are never cached: caching is switched on per method only for the GETs the contract marks x-shop-cache, each with its full cache key; caching */* would cache writes and personal orders.
+  for_each = local.method_settings_paths
 
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
-  method_path = local.method_paths[each.key]
+  method_path = each.value
 
+  # A method override replaces the stage defaults for that method, so it
+  # repeats them next to the cache settings.
   settings {
     metrics_enabled                            = local.method_settings.metrics_enabled
     logging_level                              = local.method_settings.logging_level
     data_trace_enabled                         = false
     throttling_rate_limit                      = local.method_settings.throttling_rate_limit
     throttling_burst_limit                     = local.method_settings.throttling_burst_limit
-    caching_enabled                            = true
-    cache_ttl_in_seconds                       = var.settings.cache.ttl_seconds
-    cache_data_encrypted                       = true
-    require_authorization_for_cache_control    = true
-    unauthorized_cache_control_header_strategy = "SUCCEED_WITH_RESPONSE_HEADER"
+    caching_enabled                            = each.key != "*/*"
+    cache_ttl_in_seconds                       = each.key != "*/*" ? var.settings.cache.ttl_seconds : null
+    cache_data_encrypted                       = each.key != "*/*" ? true : null
+    require_authorization_for_cache_control    = each.key != "*/*" ? true : null
+    unauthorized_cache_control_header_strategy = each.key != "*/*" ? "SUCCEED_WITH_RESPONSE_HEADER" : null
   }
 }
 
