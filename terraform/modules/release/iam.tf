@@ -1,9 +1,13 @@
-data "aws_iam_policy_document" "codedeploy_assume" {
+# The service that may assume each role: CodeDeploy its own, Lambda the
+# hook's execution role.
+data "aws_iam_policy_document" "assume" {
+  for_each = { codedeploy = "codedeploy.amazonaws.com", hook = "lambda.amazonaws.com" }
+
   statement {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
-      identifiers = ["codedeploy.amazonaws.com"]
+      identifiers = [each.value]
     }
   }
 }
@@ -33,23 +37,13 @@ data "aws_iam_policy_document" "codedeploy" {
 resource "aws_iam_role" "codedeploy" {
   name               = "${var.name}-codedeploy"
   description        = "CodeDeploy shifting ${var.api_function.name}'s alias"
-  assume_role_policy = data.aws_iam_policy_document.codedeploy_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["codedeploy"].json
 }
 
 resource "aws_iam_role_policy" "codedeploy" {
   name   = "shift-api-alias"
   role   = aws_iam_role.codedeploy.id
   policy = data.aws_iam_policy_document.codedeploy.json
-}
-
-data "aws_iam_policy_document" "hook_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
 }
 
 data "aws_iam_policy_document" "hook" {
@@ -77,7 +71,7 @@ data "aws_iam_policy_document" "hook" {
 resource "aws_iam_role" "hook" {
   name               = "${var.name}-pretraffic"
   description        = "Execution role of the pre-traffic hook only"
-  assume_role_policy = data.aws_iam_policy_document.hook_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["hook"].json
 }
 
 resource "aws_iam_role_policy" "hook" {
