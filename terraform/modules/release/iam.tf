@@ -1,15 +1,38 @@
-# The service that may assume each role: CodeDeploy its own, Lambda the
-# hook's execution role.
+# The release's two roles: CodeDeploy's own, which shifts the api alias, and
+# the hook's execution role. Each trusts only its service.
+locals {
+  roles = {
+    codedeploy = {
+      name        = "${var.name}-codedeploy"
+      description = "CodeDeploy shifting ${var.api_function.name}'s alias"
+      service     = "codedeploy.amazonaws.com"
+    }
+    hook = {
+      name        = "${var.name}-pretraffic"
+      description = "Execution role of the pre-traffic hook only"
+      service     = "lambda.amazonaws.com"
+    }
+  }
+}
+
 data "aws_iam_policy_document" "assume" {
-  for_each = { codedeploy = "codedeploy.amazonaws.com", hook = "lambda.amazonaws.com" }
+  for_each = local.roles
 
   statement {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
-      identifiers = [each.value]
+      identifiers = [each.value.service]
     }
   }
+}
+
+resource "aws_iam_role" "this" {
+  for_each = local.roles
+
+  name               = each.value.name
+  description        = each.value.description
+  assume_role_policy = data.aws_iam_policy_document.assume[each.key].json
 }
 
 # What CodeDeploy needs to shift the api alias (the managed
@@ -34,15 +57,9 @@ data "aws_iam_policy_document" "codedeploy" {
   }
 }
 
-resource "aws_iam_role" "codedeploy" {
-  name               = "${var.name}-codedeploy"
-  description        = "CodeDeploy shifting ${var.api_function.name}'s alias"
-  assume_role_policy = data.aws_iam_policy_document.assume["codedeploy"].json
-}
-
 resource "aws_iam_role_policy" "codedeploy" {
   name   = "shift-api-alias"
-  role   = aws_iam_role.codedeploy.id
+  role   = aws_iam_role.this["codedeploy"].id
   policy = data.aws_iam_policy_document.codedeploy.json
 }
 
@@ -68,14 +85,8 @@ data "aws_iam_policy_document" "hook" {
   }
 }
 
-resource "aws_iam_role" "hook" {
-  name               = "${var.name}-pretraffic"
-  description        = "Execution role of the pre-traffic hook only"
-  assume_role_policy = data.aws_iam_policy_document.assume["hook"].json
-}
-
 resource "aws_iam_role_policy" "hook" {
   name   = "least-privilege"
-  role   = aws_iam_role.hook.id
+  role   = aws_iam_role.this["hook"].id
   policy = data.aws_iam_policy_document.hook.json
 }

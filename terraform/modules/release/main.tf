@@ -14,7 +14,7 @@ resource "aws_codedeploy_app" "this" {
 resource "aws_codedeploy_deployment_group" "api" {
   app_name               = aws_codedeploy_app.this.name
   deployment_group_name  = "${var.name}-api"
-  service_role_arn       = aws_iam_role.codedeploy.arn
+  service_role_arn       = aws_iam_role.this["codedeploy"].arn
   deployment_config_name = var.settings.deployment_config
 
   deployment_style {
@@ -50,7 +50,7 @@ resource "aws_lambda_function" "hook" {
   #checkov:skip=CKV_AWS_173: The environment holds no secret, only the api function's name; Lambda encrypts it at rest with its service key.
   function_name = "${var.name}-pretraffic"
   description   = "CodeDeploy BeforeAllowTraffic hook: smoke-tests a new api version before it gets traffic"
-  role          = aws_iam_role.hook.arn
+  role          = aws_iam_role.this["hook"].arn
 
   filename         = var.hook_package.filename
   source_code_hash = var.hook_package.source_code_hash
