@@ -62,3 +62,12 @@ def test_a_recorded_failed_run_renders_as_failed(tmp_path, monkeypatch):
     assert "3 passed, 1 failed or errored" in table
     assert "did not finish" in table
     assert "0 of 1 recorded loaded runs passed." in table
+
+
+def test_ci_runs_as_from_no_make(monkeypatch):
+    monkeypatch.setenv("MAKEFLAGS", "w -- ")
+    monkeypatch.setenv("MAKELEVEL", "1")
+    monkeypatch.setenv("PATH", "/usr/bin")
+    env = loaded.ci_env()
+    assert "MAKEFLAGS" not in env and "MAKELEVEL" not in env
+    assert env["PATH"] == "/usr/bin"
