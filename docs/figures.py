@@ -27,7 +27,7 @@ import sys
 
 # One registry for every renderer: this module's and those of the modules it
 # imports at the end (drills, runs, tfvars).
-from docs.figures_runs import RENDERERS, RESULTS, ROOT, renders
+from docs.figures_runs import RENDERERS, RESULTS, ROOT, renders, run_is_newer
 
 REHEARSAL_REPORT = ROOT / "build" / "tf-rehearsal" / "dev" / "report.json"
 REGION = re.compile(r"(<!-- figures:([a-z0-9-]+) -->)(.*?)(<!-- /figures -->)", re.S)
@@ -362,9 +362,7 @@ def drifted() -> list[str]:
 def take_rehearsal() -> bool:
     """Copy the last local rehearsal's summary into docs/results when it is newer."""
     target = RESULTS / "rehearsal-dev.json"
-    if not REHEARSAL_REPORT.is_file():
-        return False
-    if target.is_file() and target.stat().st_mtime >= REHEARSAL_REPORT.stat().st_mtime:
+    if not run_is_newer(REHEARSAL_REPORT, target):
         return False
     summary = rehearsal_summary(json.loads(REHEARSAL_REPORT.read_text()))
     RESULTS.mkdir(exist_ok=True)

@@ -9,7 +9,7 @@ does the rehearsal's report, and renders the regions below from it.
 
 from collections.abc import Callable
 
-from docs.figures_runs import RENDERERS, RESULTS, ROOT, num, read_json, renders
+from docs.figures_runs import RENDERERS, RESULTS, ROOT, num, read_json, renders, run_is_newer
 
 DRILLS = RESULTS / "drills.json"
 MALFORMED = (
@@ -20,9 +20,7 @@ DRILLS_RUN = ROOT / "build" / "drills" / "figures.json"
 
 def take_drills() -> bool:
     """Copy the last drill run's figures (build/drills/figures.json) here when newer."""
-    if not DRILLS_RUN.is_file():
-        return False
-    if DRILLS.is_file() and DRILLS.stat().st_mtime >= DRILLS_RUN.stat().st_mtime:
+    if not run_is_newer(DRILLS_RUN, DRILLS):
         return False
     RESULTS.mkdir(exist_ok=True)
     DRILLS.write_text(DRILLS_RUN.read_text())

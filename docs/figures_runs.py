@@ -40,6 +40,13 @@ def renders(name: str):
     return register
 
 
+def run_is_newer(run: Path, committed: Path) -> bool:
+    """True when a run's output exists and is newer than its committed copy (or there is none)."""
+    if not run.is_file():
+        return False
+    return not committed.is_file() or committed.stat().st_mtime < run.stat().st_mtime
+
+
 def read_json(path: Path) -> dict | None:
     """A results file's JSON, or None when it was never written."""
     return json.loads(path.read_text()) if path.is_file() else None
@@ -154,9 +161,7 @@ TIERS_RUN = ROOT / "build" / "tiers" / "timings.json"
 
 def take_tiers() -> bool:
     """Merge the last test sessions' tier timings (build/tiers/timings.json) in when newer."""
-    if not TIERS_RUN.is_file():
-        return False
-    if TIERS.is_file() and TIERS.stat().st_mtime >= TIERS_RUN.stat().st_mtime:
+    if not run_is_newer(TIERS_RUN, TIERS):
         return False
     merged = read_json(TIERS) or {}
     for key, found in json.loads(TIERS_RUN.read_text()).items():
