@@ -56,6 +56,7 @@ test: venv lint ## Run every test tier (what CI runs): unit, functional, build, 
 	$(PY) -m pytest -m "not rehearsal" --junitxml=build/test-main.xml --durations=15 $(PYTEST_ARGS); main=$$?; \
 	echo "==> waiting for the apply rehearsal (log: build/test-rehearsal.log)"; \
 	wait $$rehearsal; status=$$?; tail -n 25 build/test-rehearsal.log; \
+	$(if $(PYTEST_ARGS),,$(PY) -m tests.support.timings make-test build/test-main.xml build/test-rehearsal.xml;) \
 	if [ $$main -ne 0 ] || [ $$status -ne 0 ]; then \
 	  $(PY) -m tests.support.summary build/test-main.xml build/test-rehearsal.xml; \
 	  echo "make test: FAILED" >&2; exit 1; fi; \

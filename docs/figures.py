@@ -14,8 +14,9 @@ itself (review checks, the allow file, scanner suppressions, constants).
 when a file differs, so a hand edit of a figure, or a new result not
 rendered, cannot go unnoticed.
 
-Before rendering, `make docs` copies the summary of the last local rehearsal
-(build/tf-rehearsal/dev/report.json) into docs/results/rehearsal-dev.json, and
+Before rendering, `make docs` copies the summary of each stage's last local
+rehearsal (build/tf-rehearsal/<stage>/report.json, from `make rehearse` or
+the rehearsal tier of `make test`) into docs/results/rehearsal-<stage>.json,
 the last drills' figures (build/drills/figures.json) into
 docs/results/drills.json and the test tiers' timings (build/tiers/timings.json)
 into docs/results/tiers.json, when that run is newer; nothing is measured here.
@@ -24,12 +25,14 @@ into docs/results/tiers.json, when that run is newer; nothing is measured here.
 import json
 import re
 import sys
+from datetime import UTC, datetime, timedelta
 
 # One registry for every renderer: this module's and those of the modules it
 # imports at the end (drills, runs, tfvars).
-from docs.figures_runs import RENDERERS, RESULTS, ROOT, renders, run_is_newer
+from docs.figures_runs import RENDERERS, RESULTS, ROOT, read_json, renders, run_is_newer
 
-REHEARSAL_REPORT = ROOT / "build" / "tf-rehearsal" / "dev" / "report.json"
+REHEARSALS = ("dev", "qa", "prod", "bootstrap")
+REHEARSAL_RUNS = ROOT / "build" / "tf-rehearsal"
 REGION = re.compile(r"(<!-- figures:([a-z0-9-]+) -->)(.*?)(<!-- /figures -->)", re.S)
 RENDERED = ("README.md", *(f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md"))))
 
@@ -242,14 +245,21 @@ def suppression_table() -> str:
 # --- the apply rehearsal (docs/results/rehearsal-dev.json) -------------------
 
 
-def rehearsal_summary(report: dict) -> dict:
-    """What the docs quote from a rehearsal's report.json."""
+TIME = "%Y-%m-%d %H:%M:%S UTC"
+
+
+def rehearsal_summary(report: dict, ended: datetime) -> dict:
+    """What the docs quote from a rehearsal's report.json, written at `ended`."""
+    started = ended - timedelta(seconds=report["seconds"]["total"])
     return {
         "stage": report["stage"],
+        "cycles": report.get("cycles", 1),
         "resources": report["resources"],
-        "facts": report["facts"],
+        "facts": report.get("facts"),
         "checks": len(report["checks"]),
         "seconds": report["seconds"],
+        "started": started.strftime(TIME),
+        "ended": ended.strftime(TIME),
     }
 
 
@@ -294,6 +304,59 @@ def rehearsal_steps() -> str:
     seconds = data["seconds"]
     lines = ["| step | seconds |", "|---|---|"]
     lines += [f"| {label} | {seconds[key]:g} |" for key, label in STEPS if key in seconds]
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def _span(run: dict) -> tuple[datetime, datetime] | None:
+    if "started" not in run:  # recorded before runs kept their times
+        return None
+    return tuple(datetime.strptime(run[k], TIME).replace(tzinfo=UTC) for k in ("started", "ended"))
+
+
+def beside(run: dict, others: list[dict]) -> list[str]:
+    """The other rehearsals whose recorded run overlapped this one in time."""
+    mine = _span(run)
+    found = []
+    for other in others:
+        theirs = _span(other)
+        if other is not run and mine and theirs and theirs[0] < mine[1] and mine[0] < theirs[1]:
+            found.append(other["stage"])
+    return found
+
+
+def _pair(seconds: dict, first: str, second: str, tag: str) -> str | None:
+    if f"{second}{tag}" not in seconds:
+        return None
+    if f"{first}{tag}" not in seconds:
+        return f"{seconds[second + tag]:g}"
+    return f"{seconds[first + tag]:g} + {seconds[second + tag]:g}"
+
+
+def _cycles(run: dict, first: str, second: str) -> str:
+    tags = [""] + [f"_{n}" for n in range(2, run.get("cycles", 1) + 1)]
+    parts = [p for tag in tags if (p := _pair(run["seconds"], first, second, tag))]
+    return ", then ".join(parts) or "—"
+
+
+@renders("rehearsal-runs")
+def rehearsal_runs() -> str:
+    runs = [r for s in REHEARSALS if (r := read_json(RESULTS / f"rehearsal-{s}.json"))]
+    if not runs:
+        return "\nNo run recorded (`make rehearse ENV=<stage>` or `make test`, then `make docs`).\n"
+    lines = [
+        "| rehearsal | cycles | resources | facts read back | first apply (plan + apply) "
+        "| destroy (plan + apply) | total | finished | ran beside it |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        with_reruns = " (with the re-runs)" if "unchanged_plan" in run["seconds"] else ""
+        lines.append(
+            f"| {run['stage']}{with_reruns} | {run.get('cycles', 1)} | {run['resources']} "
+            f"| {run['facts'] if run.get('facts') is not None else '—'} "
+            f"| {_cycles(run, 'plan', 'apply')} | {_cycles(run, 'destroy_plan', 'destroy')} "
+            f"| {run['seconds']['total']:g} | {run.get('ended', 'not kept')} "
+            f"| {', '.join(beside(run, runs)) or 'nothing recorded'} |"
+        )
     return "\n" + "\n".join(lines) + "\n"
 
 
@@ -359,15 +422,19 @@ def drifted() -> list[str]:
     ]
 
 
-def take_rehearsal() -> bool:
-    """Copy the last local rehearsal's summary into docs/results when it is newer."""
-    target = RESULTS / "rehearsal-dev.json"
-    if not run_is_newer(REHEARSAL_REPORT, target):
-        return False
-    summary = rehearsal_summary(json.loads(REHEARSAL_REPORT.read_text()))
-    RESULTS.mkdir(exist_ok=True)
-    target.write_text(json.dumps(summary, indent=2) + "\n")
-    return True
+def take_rehearsals() -> list[str]:
+    """Copy each stage's last local rehearsal summary into docs/results when it is newer."""
+    taken = []
+    for stage in REHEARSALS:
+        report, target = REHEARSAL_RUNS / stage / "report.json", RESULTS / f"rehearsal-{stage}.json"
+        if not run_is_newer(report, target):
+            continue
+        ended = datetime.fromtimestamp(report.stat().st_mtime, UTC)
+        summary = rehearsal_summary(json.loads(report.read_text()), ended)
+        RESULTS.mkdir(exist_ok=True)
+        target.write_text(json.dumps(summary, indent=2) + "\n")
+        taken.append(stage)
+    return taken
 
 
 def main(argv: list[str]) -> int:
@@ -377,8 +444,8 @@ def main(argv: list[str]) -> int:
             return 1
         print("docs: every figure matches its source")
         return 0
-    if take_rehearsal():
-        print("docs: took the rehearsal's figures from build/tf-rehearsal/dev/report.json")
+    if taken := take_rehearsals():
+        print(f"docs: took the rehearsals' figures of {', '.join(taken)} from build/tf-rehearsal/")
     if figures_drills.take_drills():
         print("docs: took the drills' figures from build/drills/figures.json")
     if figures_runs.take_tiers():

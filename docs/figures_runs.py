@@ -179,6 +179,20 @@ def _load(d: dict) -> str:
     return f"{d['measured']}, load average {d['machine']['load_average_1m']}"
 
 
+@renders("make-test-run")
+def make_test_run() -> str:
+    d = (read_json(TIERS) or {}).get("make_test")
+    if d is None:
+        return "not recorded yet (run `make test`, then `make docs`)"
+    outcome = (
+        "passed" if d["passed"] else f"failed ({d['failures']} failures, {d['errors']} errors)"
+    )
+    return (
+        f"{outcome} in {d['seconds'] / 60:.1f} min: {d['tests']} tests, {d['skipped']} skipped "
+        f"({_load(d)}, {d['machine']['cores']} cores)"
+    )
+
+
 @renders("tier-review")
 def tier_review() -> str:
     d = _tier_time("review")

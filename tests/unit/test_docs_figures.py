@@ -164,6 +164,119 @@ def test_a_newly_timed_tier_is_drift_until_rendered(tmp_path, monkeypatch):
     assert "docs/review.md" in figures.drifted()
 
 
+JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest"
+ errors="{errors}" failures="0" skipped="{skipped}" tests="{tests}" time="{time}"
+ timestamp="{start}"></testsuite></testsuites>"""
+
+
+def test_make_tests_time_spans_its_side_by_side_sessions(tmp_path):
+    """GIVEN the main tiers (10:00:00 for 600 s) and the rehearsal (10:00:05 for 700 s)
+    THEN make test took from the first start to the last end, 705 s, with both counts."""
+    from tests.support import timings
+
+    main, rehearsal = tmp_path / "main.xml", tmp_path / "rehearsal.xml"
+    main.write_text(
+        JUNIT.format(errors=0, skipped=2, tests=100, time=600.0, start="2026-12-05T10:00:00+00:00")
+    )
+    rehearsal.write_text(
+        JUNIT.format(errors=0, skipped=0, tests=14, time=700.0, start="2026-12-05T10:00:05+00:00")
+    )
+    run = timings.make_test_run([main, rehearsal])
+    assert run == {
+        "seconds": 705.0,
+        "passed": True,
+        "tests": 114,
+        "failures": 0,
+        "errors": 0,
+        "skipped": 2,
+    }
+    rehearsal.write_text(
+        JUNIT.format(errors=1, skipped=0, tests=14, time=700.0, start="2026-12-05T10:00:05+00:00")
+    )
+    assert timings.make_test_run([main, rehearsal])["passed"] is False
+
+
+def test_a_recorded_make_test_is_drift_until_rendered(tmp_path, monkeypatch):
+    """GIVEN a make test run the docs do not show, THEN infra-verification.md is stale."""
+    run = {
+        "seconds": 754.0,
+        "passed": True,
+        "tests": 1151,
+        "failures": 0,
+        "errors": 0,
+        "skipped": 3,
+        "measured": "2026-12-05 08:00 UTC",
+        "machine": {"cores": 2, "load_average_1m": 2.5},
+    }
+    tiers = tmp_path / "tiers.json"
+    tiers.write_text(json.dumps({"make_test": run}))
+    monkeypatch.setattr(figures_runs, "TIERS", tiers)
+    assert figures.RENDERERS["make-test-run"]().startswith("passed in 12.6 min: 1151 tests")
+    assert "docs/infra-verification.md" in figures.drifted()
+
+
+def test_rehearsals_that_overlapped_in_time_are_named_beside_each_other(tmp_path, monkeypatch):
+    """GIVEN qa (2 cycles) and prod rehearsed at the same time and dev an hour later,
+    THEN the table names qa and prod beside each other, dev beside nothing, and qa's cycles."""
+    results = tmp_path / "results"
+    runs = tmp_path / "runs"
+    monkeypatch.setattr(figures, "RESULTS", results)
+    monkeypatch.setattr(figures, "REHEARSAL_RUNS", runs)
+    reports = {
+        "qa": (
+            {
+                "plan": 10,
+                "apply": 20,
+                "destroy_plan": 5,
+                "destroy": 6,
+                "plan_2": 11,
+                "apply_2": 21,
+                "destroy_plan_2": 7,
+                "destroy_2": 8,
+                "total": 100,
+            },
+            2,
+            0,
+        ),
+        "prod": ({"plan": 12, "apply": 22, "destroy_plan": 9, "destroy": 9, "total": 60}, 1, 0),
+        "dev": (
+            {
+                "plan": 1,
+                "apply": 2,
+                "destroy_plan": 3,
+                "destroy": 4,
+                "unchanged_plan": 5,
+                "total": 50,
+            },
+            1,
+            3600,
+        ),
+    }
+    for stage, (seconds, cycles, later) in reports.items():
+        path = runs / stage / "report.json"
+        path.parent.mkdir(parents=True)
+        report = {
+            "stage": stage,
+            "cycles": cycles,
+            "resources": 100,
+            "facts": 90,
+            "checks": [{}] * 3,
+            "seconds": seconds,
+        }
+        path.write_text(json.dumps(report))
+        os.utime(path, (1_700_000_000 + later,) * 2)
+    assert figures.take_rehearsals() == ["dev", "qa", "prod"]
+    assert figures.take_rehearsals() == []  # nothing newer the second time
+    rows = {
+        row.split(" |")[0].strip("| "): row
+        for row in figures.RENDERERS["rehearsal-runs"]().splitlines()[3:]
+    }
+    assert rows["qa"].endswith("| prod |")
+    assert "| 10 + 20, then 11 + 21 | 5 + 6, then 7 + 8 | 100 |" in rows["qa"]
+    assert rows["prod"].endswith("| qa |")
+    assert rows["dev (with the re-runs)"].endswith("| nothing recorded |")
+
+
 # --- the per-stage values of docs/terraform.md (figures_tfvars) ------------------------------
 
 
