@@ -2,7 +2,8 @@
 # stage's own names (<project>-<stage>-*), or, where an ARN carries only an
 # ID (EC2, API Gateway, CloudFront, RDS Proxy), on resources tagged
 # Stage = <stage> (the stages' default_tags) and creations that tag so.
-# Account-wide settings are denied outright: they belong to this root.
+# Changing account-wide settings is denied outright (they belong to this
+# root); make deploy's preflight may only read them.
 
 locals {
   arn = {
@@ -131,11 +132,35 @@ data "aws_iam_policy_document" "ci_apply" {
     resources = ["arn:${local.partition}:ses:${var.region}:${local.account}:identity/*"]
   }
 
+  # CodeDeploy reads the predefined configuration a deployment names
+  # (canary, linear, all at once); they are AWS's, not the stage's.
   statement {
-    sid       = "NoAccountSettings"
-    effect    = "Deny"
-    actions   = ["apigateway:*"]
-    resources = ["arn:${local.partition}:apigateway:${var.region}::/account"]
+    sid       = "PredefinedDeploymentConfigs"
+    actions   = ["codedeploy:GetDeploymentConfig"]
+    resources = ["arn:${local.partition}:codedeploy:${var.region}:${local.account}:deploymentconfig:CodeDeployDefault.*"]
+  }
+
+  # make deploy's preflight (deploy/preflight.py) reads the account's API
+  # Gateway logging setting (apigateway:GET /account, in Read) and checks
+  # that its role still exists: reads only, everything else is denied below.
+  statement {
+    sid       = "AccountLoggingRole"
+    actions   = ["iam:GetRole"]
+    resources = ["arn:${local.partition}:iam::${local.account}:role/${local.apigateway_logs_role}"]
+  }
+
+  statement {
+    sid         = "NoAccountSettings"
+    effect      = "Deny"
+    not_actions = ["apigateway:GET"]
+    resources   = ["arn:${local.partition}:apigateway:${var.region}::/account"]
+  }
+
+  statement {
+    sid         = "NoAccountLoggingRoleChange"
+    effect      = "Deny"
+    not_actions = ["iam:GetRole"]
+    resources   = ["arn:${local.partition}:iam::${local.account}:role/${local.apigateway_logs_role}"]
   }
 
   statement {
@@ -143,7 +168,6 @@ data "aws_iam_policy_document" "ci_apply" {
     effect  = "Deny"
     actions = ["iam:*"]
     resources = [
-      "arn:${local.partition}:iam::${local.account}:role/${local.apigateway_logs_role}",
       "arn:${local.partition}:iam::${local.account}:role/${var.project}-ci-*",
       "arn:${local.partition}:iam::${local.account}:oidc-provider/*",
     ]

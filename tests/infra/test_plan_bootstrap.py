@@ -7,6 +7,7 @@ all of it is known at plan time and asserted here.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 
@@ -167,7 +168,14 @@ def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resourc
                 or f"parameter/shop/{stage}/" in resource
                 or resource.endswith(f"/{stage}")
                 or resource.endswith(f"/{stage}:*")
-                or sid in ("ListStates", "RdsManagedSecret", "SenderIdentity")
+                or sid
+                in (
+                    "ListStates",
+                    "RdsManagedSecret",
+                    "SenderIdentity",
+                    "PredefinedDeploymentConfigs",
+                    "AccountLoggingRole",
+                )
             ), (sid, resource)
     read = statements["Read"]
     assert all(
@@ -178,9 +186,88 @@ def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resourc
     assert _listed(statements["NoAccountSettings"]["Resource"]) == [
         "arn:aws:apigateway:eu-west-1::/account"
     ]
-    assert "arn:aws:iam::123456789012:role/shop-apigateway-logs" in _listed(
-        statements["NoAccountIdentity"]["Resource"]
-    )
+    assert _listed(statements["NoAccountLoggingRoleChange"]["Resource"]) == [
+        "arn:aws:iam::123456789012:role/shop-apigateway-logs"
+    ]
+
+
+def _matches(patterns, value: str, *, case: bool) -> bool:
+    if not case:
+        patterns, value = [p.lower() for p in patterns], value.lower()
+    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+def _decision(document: dict, action: str, resource: str) -> str:
+    """IAM's answer to one request under an identity policy: an explicit Deny
+    wins, then an Allow, else the implicit deny. Conditions are not evaluated:
+    a conditioned Deny counts as applying, a conditioned Allow as not, so an
+    "Allow" here never rests on a tag."""
+    allowed = False
+    for statement in _statements(document):
+        if "Action" in statement:
+            hit = _matches(_listed(statement["Action"]), action, case=False)
+        else:
+            hit = not _matches(_listed(statement["NotAction"]), action, case=False)
+        hit = hit and _matches(_listed(statement["Resource"]), resource, case=True)
+        if not hit:
+            continue
+        if statement["Effect"] == "Deny":
+            return "Deny"
+        allowed = allowed or "Condition" not in statement
+    return "Allow" if allowed else "ImplicitDeny"
+
+
+def _deploy_calls(stage: str) -> list[tuple[str, str]]:
+    """What `make deploy` asks of AWS beside Terraform: the preflight
+    (deploy/preflight.py), the release (deploy/ship.py, canary.py, history.py)
+    and the site upload; the CloudFront invalidation rests on the Stage tag,
+    which _decision does not evaluate."""
+    arn, name = "arn:aws:{}:eu-west-1:123456789012", f"shop-{stage}"
+    fn, cd = arn.format("lambda") + ":function:", arn.format("codedeploy")
+    return [
+        ("sts:GetCallerIdentity", "*"),
+        ("apigateway:GET", "arn:aws:apigateway:eu-west-1::/account"),
+        ("iam:GetRole", "arn:aws:iam::123456789012:role/shop-apigateway-logs"),
+        ("lambda:GetAlias", f"{fn}{name}-api:{stage}"),
+        ("lambda:UpdateAlias", f"{fn}{name}-migrate:{stage}"),
+        ("lambda:InvokeFunction", f"{fn}{name}-migrate:{stage}"),
+        ("codedeploy:GetDeploymentGroup", f"{cd}:deploymentgroup:{name}-release/{name}-api"),
+        ("codedeploy:CreateDeployment", f"{cd}:deploymentgroup:{name}-release/{name}-api"),
+        ("codedeploy:GetDeployment", f"{cd}:deploymentgroup:{name}-release/{name}-api"),
+        (
+            "codedeploy:GetDeploymentConfig",
+            f"{cd}:deploymentconfig:CodeDeployDefault.LambdaCanary10Percent5Minutes",
+        ),
+        ("cloudwatch:DescribeAlarms", arn.format("cloudwatch") + f":alarm:{name}-api-errors"),
+        ("ssm:PutParameter", arn.format("ssm") + f":parameter/shop/{stage}/releases"),
+        ("lambda:ListVersionsByFunction", f"{fn}{name}-report"),
+        ("lambda:DeleteFunction", f"{fn}{name}-report:3"),
+        ("s3:PutObject", f"arn:aws:s3:::{name}-site-20261205/index.html"),
+    ]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_apply_role_may_make_the_deploys_calls_but_not_change_the_account(plan, stage):
+    # GIVEN the stage's apply role, as CI's deploy job assumes it
+    document = json.loads(plan.after(f'aws_iam_role_policy.ci_apply["{stage}"]')["policy"])
+    # THEN every call make deploy makes outside Terraform is allowed on the
+    # stage's own names, the preflight's reads of the account included
+    refused = [c for c in _deploy_calls(stage) if _decision(document, *c) != "Allow"]
+    assert refused == []
+    # AND the account's settings, its logging role and the CI roles stay out of reach
+    account = "arn:aws:apigateway:eu-west-1::/account"
+    logs = "arn:aws:iam::123456789012:role/shop-apigateway-logs"
+    for action in ("apigateway:PATCH", "apigateway:PUT", "apigateway:DELETE"):
+        assert _decision(document, action, account) == "Deny", action
+    for action in ("iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"):
+        assert _decision(document, action, logs) == "Deny", action
+        ci = f"arn:aws:iam::123456789012:role/shop-ci-apply-{stage}"
+        assert _decision(document, action, ci) == "Deny", action
+    # AND another stage's release is not this role's to move
+    other = next(s for s in STAGES if s != stage)
+    for call in _deploy_calls(other):
+        if call[0] in ("lambda:UpdateAlias", "codedeploy:CreateDeployment", "ssm:PutParameter"):
+            assert _decision(document, *call) == "ImplicitDeny", call
 
 
 def test_role_arns_are_outputs_for_the_workflows(plan):
