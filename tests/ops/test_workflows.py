@@ -23,6 +23,7 @@ PINNED = {
         "v4.3.1",
     ),
     "actions/github-script": ("60a0d83039c74a4aee543508d2ffcb1c3799cdea", "v7.0.1"),
+    "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
 }
 
 
@@ -49,6 +50,10 @@ def test_pull_requests_run_the_gate_and_post_one_review_comment():
     assert pr["permissions"] == {"contents": "read"}
     steps = [s.get("run", "") for s in pr["jobs"]["test"]["steps"]]
     assert any("bash .ci/run" in s for s in steps)
+    # the gate checks out the whole history: the expand/contract test runs the
+    # previous release's code from git, and a shallow clone would skip it
+    checkout = next(s for s in pr["jobs"]["test"]["steps"] if "checkout" in s.get("uses", ""))
+    assert checkout.get("with", {}).get("fetch-depth") == 0
     review = pr["jobs"]["plan-review"]
     assert review["permissions"]["pull-requests"] == "write"
     runs = " ".join(s.get("run", "") for s in review["steps"])
@@ -57,6 +62,10 @@ def test_pull_requests_run_the_gate_and_post_one_review_comment():
         s["with"]["script"] for s in review["steps"] if "with" in s and "script" in s["with"]
     )
     assert "updateComment" in script and "createComment" in script
+    # a review cut to fit the comment sends readers to the job's artifact
+    upload = next(s for s in review["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()"
+    assert "build/plans/*.review.md" in upload["with"]["path"]
 
 
 def test_main_deploys_qa_then_prod_through_oidc_roles_and_an_approved_environment():
