@@ -25,6 +25,8 @@ from deploy.terraform import find_mirror, write_cli_config
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "terraform" / ".terraform.lock.hcl"
+# Every Terraform root a developer runs init in: the stages' and the account's.
+ROOTS = (ROOT / "terraform", ROOT / "terraform" / "bootstrap")
 PUBLISHED_ZIP_HASHES = {
     "054b8dd49f0549c9a7cc27d159e45327b7b65cf404da5e5a20da154b90b8a644",
     "0b97bf8d5e03d15d83cc40b0530a1f84b459354939ba6f135a0086c20ebbe6b2",
@@ -58,8 +60,21 @@ def missing_platform_zips(text: str) -> set[str]:
     return PUBLISHED_ZIP_HASHES - zips
 
 
-def test_every_published_platform_zip_is_locked():
-    assert missing_platform_zips(LOCK.read_text()) == set()
+def test_every_root_is_a_root_and_only_these_are():
+    # a folder with a backend is a root; modules have none
+    with_backend = {
+        path.parent
+        for path in (ROOT / "terraform").rglob("*.tf")
+        if re.search(r'^\s*backend\s+"', path.read_text(), re.M) and "override" not in path.name
+    }
+    assert with_backend == set(ROOTS)
+
+
+@pytest.mark.parametrize("root", ROOTS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_published_platform_zip_is_locked(root):
+    lock = root / ".terraform.lock.hcl"
+    assert lock.is_file(), f"{lock.relative_to(ROOT)} is missing"
+    assert missing_platform_zips(lock.read_text()) == set()
 
 
 def test_a_lock_file_missing_one_platform_is_caught():
