@@ -162,11 +162,14 @@ def _contract() -> dict:
 
 
 def _checked_and_initialised(env: str, steps: Steps) -> Stack:
-    """Check the state bucket and the credentials, then `terraform init` the stage's workspace."""
+    """Check the state bucket and the credentials, build, then `terraform init` the stage's
+    workspace. The root reads build/manifest.json to plan at all (a refresh-only or a
+    destroy plan too), and a fresh checkout, as CI's nightly drift job has, holds none."""
     text = release.tfvars(env)
     with steps.step("preflight: state bucket and credentials"):
         release.check_backend()
         release.check_credentials(session_for(text))
+    build(steps)
     stack = Stack(env)
     with steps.step(f"terraform init (workspace {env})"):
         stack.init()
@@ -182,7 +185,7 @@ def _stage_session(env: str):
 
 
 def destroy(args) -> None:
-    steps = Steps(4)
+    steps = Steps(5)
     stack = _checked_and_initialised(args.env, steps)
     with steps.step("terraform plan -destroy"):
         counts = change_counts(stack.plan(destroy=True))
@@ -222,13 +225,9 @@ def releases(args) -> None:
 
 
 def drift(args) -> int:
-    steps = Steps(3)
+    steps = Steps(4)
     stack = _checked_and_initialised(args.env, steps)
-    with steps.step("terraform plan -refresh-only: does the live stage match the state?"):
-        planned = stack.plan(refresh_only=True)
-    summary = drift_check.summarise(planned)
-    print(summary.text)
-    return 2 if summary.drifted else 0
+    return drift_check.check(stack, steps)
 
 
 def pr_comment(args) -> None:

@@ -10,9 +10,11 @@ like `terraform plan -detailed-exitcode`.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 VERBS = {"update": "changed outside Terraform", "delete": "deleted outside Terraform"}
+DRIFTED = 2  # the command's exit code when the live stage differs
 
 
 @dataclass
@@ -62,3 +64,13 @@ def summarise(plan: dict, *, limit: int = 6) -> Summary:
         "otherwise make deploy puts the code's values back"
     )
     return Summary(True, "\n".join([head, *lines, tail]))
+
+
+def check(stack, steps, *, out=sys.stdout) -> int:
+    """Run the stage's refresh-only plan and print its summary; return the exit code:
+    DRIFTED when the live stage differs from the state, else 0."""
+    with steps.step("terraform plan -refresh-only: does the live stage match the state?"):
+        planned = stack.plan(refresh_only=True)
+    summary = summarise(planned)
+    print(summary.text, file=out)
+    return DRIFTED if summary.drifted else 0

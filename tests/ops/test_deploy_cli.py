@@ -99,6 +99,34 @@ def test_prod_deploy_needs_the_database_ca_bundle_in_the_package(aws_env, tmp_pa
     assert "make rds-ca" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["drift", "destroy"])
+def test_drift_and_destroy_build_before_terraform_reads_the_manifest(aws_env, tmp_path, command):
+    """GIVEN credentials that work and a state bucket that does not exist (on
+    moto), WHEN a command that plans runs, THEN the packages are built before
+    terraform init: the root reads build/manifest.json to plan at all, and a
+    fresh checkout (CI's nightly drift job) holds none."""
+    backend = tmp_path / "backend.hcl"
+    backend.write_text(
+        'bucket = "no-such-state-bucket"\nregion = "eu-west-1"\n'
+        f'endpoints = {{ s3 = "{aws_env["AWS_ENDPOINT_URL"]}" }}\nuse_path_style = true\n'
+        "skip_credentials_validation = true\nskip_requesting_account_id = true\n"
+        "skip_metadata_api_check = true\n"
+    )
+    env = {
+        **aws_env,
+        "SHOP_TF_BACKEND_CONFIG": str(backend),
+        "TF_DATA_DIR": str(tmp_path / "tf-data"),  # leave terraform/.terraform alone
+    }
+    confirm = ["--yes"] if command == "destroy" else []
+    result = run(command, "--env", "dev", *confirm, env=env)
+    out = result.stdout
+    assert "build the Lambda packages (build.py)" in out, out + result.stderr
+    assert out.index("build the Lambda packages") < out.index("terraform init")
+    assert "manifest" in out and "no file exists" not in result.stderr
+    # the missing bucket stops it at init or the workspace, before any plan
+    assert result.returncode == 1 and "terraform plan" not in out
+
+
 def _function_with_versions(aws_env, name: str, alias: str, versions: int):
     iam = client(aws_env, "iam")
     role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]

@@ -6,6 +6,7 @@ parameter is then changed behind Terraform's back, as someone in the
 console would.
 """
 
+import io
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import pytest
 from python_terraform import Terraform
 
 from deploy import drift
+from deploy.steps import Steps
 from deploy.terraform import Stack, find_mirror, write_cli_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,10 +95,10 @@ def applied(moto_server, tmp_path, monkeypatch):
 @pytest.mark.timeout(900)  # four terraform runs; slow when the machine is shared
 def test_drift_is_reported_when_the_live_stage_changes_behind_terraform(applied):
     stack, ssm = applied
-    # GIVEN a stage just applied: nothing drifted
-    clean = drift.summarise(stack.plan(refresh_only=True))
-    assert not clean.drifted
-    assert clean.text == "no drift: the live stage matches the Terraform state"
+    # GIVEN a stage just applied: nothing drifted, and the command would exit 0
+    out = io.StringIO()
+    assert drift.check(stack, Steps(1, out=out), out=out) == 0
+    assert out.getvalue().splitlines()[-1] == "no drift: the live stage matches the Terraform state"
     # WHEN someone edits the parameter in the console
     ssm.put_parameter(
         Name="/shop/dev/config",
@@ -104,10 +106,12 @@ def test_drift_is_reported_when_the_live_stage_changes_behind_terraform(applied)
         Type="String",
         Overwrite=True,
     )
-    changed = drift.summarise(stack.plan(refresh_only=True))
-    # THEN the summary names the resource and what changed, and the command would exit 2
-    assert changed.drifted
-    lines = changed.text.splitlines()
+    out = io.StringIO()
+    code = drift.check(stack, Steps(1, out=out), out=out)
+    # THEN the command exits 2, and its summary names the resource and what changed
+    assert code == 2
+    printed = out.getvalue()
+    lines = printed[printed.index("drift: ") :].splitlines()
     assert lines[0] == "drift: 1 resource differs from the state"
     assert lines[1].startswith("  ~ aws_ssm_parameter.config: changed outside Terraform [")
     assert "value" in lines[1] and "version" in lines[1]
