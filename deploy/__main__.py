@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from deploy import canary, history, preflight, rehearsal, release, ship
 from deploy import drift as drift_check
-from deploy import history, preflight, rehearsal, release, ship
 from deploy.steps import DeployError, Steps
 from deploy.terraform import ROOT, Stack, change_counts, use_cli_environment
 
@@ -94,9 +94,13 @@ def review_plan(steps: Steps, stack: Stack, planned: dict) -> None:
             )
 
 
+# make deploy's numbered steps; release_applied runs the ones after the apply.
+DEPLOY_STEPS, APPLY_STEP = 13, 6
+
+
 def deploy(args) -> None:
     text = release.tfvars(args.env)
-    steps = Steps(13)
+    steps = Steps(DEPLOY_STEPS)
     with steps.step(
         "preflight: stage, state bucket, credentials, account logging role, CA bundle, checkout"
     ):
@@ -122,35 +126,66 @@ def deploy(args) -> None:
     names = ship.Names(project_of(text), args.env)
     migrate_timeout = outputs["functions"]["migrate"].get("timeout_s", 900)
     aws = ship.Aws.from_session(session, migrate_timeout)
-    targets = {fn: out["version"] for fn, out in outputs["functions"].items()}
-    commit = release.git_commit()
-    ship.roll_out(steps, aws, names, targets, reason=f"make deploy of {commit[:12]}")
-    post_apply(steps, session, outputs)
+    release_applied(
+        steps,
+        session,
+        aws,
+        names,
+        outputs,
+        commit=release.git_commit(),
+        by=release.who(identity),
+    )
+
+
+def release_applied(
+    steps: Steps,
+    session,
+    aws: ship.Aws,
+    names: ship.Names,
+    outputs: dict,
+    *,
+    commit: str,
+    by: str,
+    out=None,
+    pace: canary.Pace = canary.REAL_TIME,
+    now=None,
+    web: Path = ROOT / "web",
+) -> dict:
+    """What `make deploy` does after the apply (steps 7-13): migrate, the canary, the
+    other aliases, the site, the smoke test, the record; return the recorded release."""
+    out = out or sys.stdout
+    targets = {fn: o["version"] for fn, o in outputs["functions"].items()}
+    ship.roll_out(
+        steps, aws, names, targets, reason=f"make deploy of {commit[:12]}", out=out, pace=pace
+    )
+    post_apply(steps, session, outputs, out=out, web=web)
     with steps.step("record the release and prune unreferenced versions"):
-        ship.record(
+        entry = ship.record(
             aws,
             names,
             commit=commit,
-            by=release.who(identity),
+            by=by,
             keep=outputs["release"]["keep_releases"],
+            out=out,
+            now=now,
         )
+    print(f"\nAPI:        {outputs['api_base_url']}/v1/", file=out)
+    print(f"Storefront: {outputs['site_url']}", file=out)
+    return entry
 
 
-def post_apply(steps: Steps, session, outputs: dict) -> None:
+def post_apply(steps: Steps, session, outputs: dict, *, out=None, web: Path = ROOT / "web") -> None:
     """Site upload, cache invalidation and the smoke test."""
+    out = out or sys.stdout
     with steps.step("upload web/ to the site bucket"):
         contract = _contract()
-        count = release.upload_site(
-            session.client("s3"), outputs["site_bucket"], ROOT / "web", contract
-        )
-        print(f"    {count} files to s3://{outputs['site_bucket']}")
+        count = release.upload_site(session.client("s3"), outputs["site_bucket"], web, contract)
+        print(f"    {count} files to s3://{outputs['site_bucket']}", file=out)
     with steps.step("invalidate the CloudFront cache"):
         release.invalidate(session.client("cloudfront"), outputs["site_distribution_id"])
     with steps.step("smoke test GET /v1/health"):
         body = release.smoke_test(outputs["api_base_url"])
-        print(f"    {body}")
-    print(f"\nAPI:        {outputs['api_base_url']}/v1/")
-    print(f"Storefront: {outputs['site_url']}")
+        print(f"    {body}", file=out)
 
 
 def _contract() -> dict:
@@ -200,14 +235,23 @@ def destroy(args) -> None:
 
 def rollback(args) -> None:
     session, names = _stage_session(args.env)
-    aws = ship.Aws.from_session(session, 0)
-    steps = Steps(3)
-    target = ship.roll_back(steps, aws, names)
+    roll_back_stage(ship.Aws.from_session(session, 0), names)
+
+
+def roll_back_stage(
+    aws: ship.Aws, names: ship.Names, *, out=None, pace: canary.Pace = canary.REAL_TIME
+) -> dict:
+    """`make rollback`: every alias back to the release before the serving one, and
+    what that was; return that release."""
+    out = out or sys.stdout
+    target = ship.roll_back(Steps(3, out=out, clock=pace.clock), aws, names, out=out, pace=pace)
     print(
-        f"\n{args.env} serves the release of {target['at']} (commit {target['commit'][:12]}) "
+        f"\n{names.stage} serves the release of {target['at']} (commit {target['commit'][:12]}) "
         "again. The schema stays (migrations are expand/contract); the next make deploy "
-        "rolls forward."
+        "rolls forward.",
+        file=out,
     )
+    return target
 
 
 def releases(args) -> None:
@@ -263,6 +307,14 @@ def _bootstrap(args) -> None:
     bootstrap(args)
 
 
+def explain(exc: DeployError, *, err=None) -> None:
+    """Print what failed and what to do next, as every command ends on a DeployError."""
+    err = err or sys.stderr
+    print(f"\nerror: {exc.message}", file=err)
+    if exc.hint:
+        print(f"next:  {exc.hint}", file=err)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -311,9 +363,7 @@ def main(argv=None) -> int:
             "bootstrap": _bootstrap,
         }[args.command](args)
     except DeployError as exc:
-        print(f"\nerror: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"next:  {exc.hint}", file=sys.stderr)
+        explain(exc)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -17,19 +17,20 @@ class DeployError(Exception):
 class Steps:
     """Prints `==> [2/7] terraform init ... 1.4 s` for each step."""
 
-    def __init__(self, total: int, *, out=None):
+    def __init__(self, total: int, *, out=None, clock=time.perf_counter):
         self.total = total
         self.done = 0
         self.out = out or sys.stdout
+        self.clock = clock
 
     @contextmanager
     def step(self, title: str):
         self.done += 1
-        started = time.perf_counter()
+        started = self.clock()
         print(f"==> [{self.done}/{self.total}] {title}", file=self.out, flush=True)
         try:
             yield
         except DeployError:
-            print(f"    failed after {time.perf_counter() - started:.1f} s", file=self.out)
+            print(f"    failed after {self.clock() - started:.1f} s", file=self.out)
             raise
-        print(f"    done in {time.perf_counter() - started:.1f} s", file=self.out, flush=True)
+        print(f"    done in {self.clock() - started:.1f} s", file=self.out, flush=True)
