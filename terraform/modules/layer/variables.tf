@@ -1,5 +1,7 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
-# (terraform/variables.tf); only what the root derives is checked here.
+# (terraform/variables.tf); a module checks only what the root leaves
+# unchecked (files it reads, its resources' own limits), not the names and
+# ARNs the root builds from those values.
 
 variable "name" {
   description = "Layer name (<project>-<stage>-<layer>)."

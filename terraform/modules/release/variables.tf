@@ -1,5 +1,7 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
-# (terraform/variables.tf); only what the root derives is checked here.
+# (terraform/variables.tf); a module checks only what the root leaves
+# unchecked (files it reads, its resources' own limits), not the names and
+# ARNs the root builds from those values.
 # The root's variable is the one home of a tfvars object's defaults and
 # validations; the module types the object it is handed with the attributes
 # it reads and no optional() defaults, so it stays precise (a renamed or
@@ -9,11 +11,6 @@
 variable "name" {
   description = "Prefix of every name (<project>-<stage>): the application is <name>-release, the group <name>-api, the hook <name>-pretraffic."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,50}$", var.name))
-    error_message = "name must be lowercase letters, digits and dashes."
-  }
 }
 
 variable "settings" {

@@ -1,5 +1,7 @@
 # Values from envs/<stage>.tfvars arrive validated by the root
-# (terraform/variables.tf); only what the root derives is checked here.
+# (terraform/variables.tf); a module checks only what the root leaves
+# unchecked (files it reads, its resources' own limits), not the names and
+# ARNs the root builds from those values.
 # The root's variable is the one home of a tfvars object's defaults and
 # validations; the module types the object it is handed with the attributes
 # it reads and no optional() defaults, so it stays precise (a renamed or
