@@ -51,6 +51,12 @@ FUNCTIONS = {
 # Built like the functions but no stage function: CodeDeploy's pre-traffic hook.
 HOOKS = {"pretraffic": ("pretraffic.handler.handler", [])}
 LAYERS = ("deps", "migrations")
+PUBLIC_ACCESS_BLOCKS = (
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+)
 # Copying these would drag a developer's state or provider cache along.
 COPY_IGNORE = shutil.ignore_patterns(
     ".terraform",
@@ -122,6 +128,16 @@ class Plan:
             for address, r in self.changes.items()
             if r["type"] == type_ and r["mode"] == mode
         }
+
+    def bucket_is_private_versioned_encrypted(self) -> str:
+        """Assert the plan's one S3 bucket blocks public access and is versioned;
+        return its default encryption algorithm."""
+        (block,) = self.of_type("aws_s3_bucket_public_access_block").values()
+        assert all(block[k] for k in PUBLIC_ACCESS_BLOCKS)
+        (versioning,) = self.of_type("aws_s3_bucket_versioning").values()
+        assert versioning["versioning_configuration"][0]["status"] == "Enabled"
+        (sse,) = self.of_type("aws_s3_bucket_server_side_encryption_configuration").values()
+        return sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"]
 
     def unknown(self, address: str) -> dict:
         return self.changes[address]["change"]["after_unknown"]
@@ -229,7 +245,12 @@ class Terraform:
         return self.scratch / f"input-{next(self._counter)}{suffix}"
 
     def _plan_args(
-        self, stage: str, overrides: dict | None, contract: dict | None, manifest: Path | None
+        self,
+        stage: str,
+        *,
+        overrides: dict | None = None,
+        contract: dict | None = None,
+        manifest: Path | None = None,
     ) -> list[str]:
         args = [
             "plan",
@@ -250,40 +271,32 @@ class Terraform:
             args.append(f"-var=contract_path={path}")
         return args
 
-    def plan(
-        self,
-        stage: str,
-        *,
-        workspace: str | None = None,
-        overrides: dict | None = None,
-        contract: dict | None = None,
-        manifest: Path | None = None,
-    ) -> Plan:
-        """Plan a stage and return its JSON; raises with the diagnostics if refused."""
+    def show(self, out: Path, workspace: str | None = None) -> Plan:
+        """The saved plan `out` as JSON."""
+        shown = self.run("show", "-json", str(out), workspace=workspace)
+        assert shown.returncode == 0, shown.stderr
+        return Plan(json.loads(shown.stdout))
+
+    def plan(self, stage: str, *, workspace: str | None = None, **inputs) -> Plan:
+        """Plan a stage and return its JSON; raises with the diagnostics if refused.
+
+        inputs: overrides, contract and manifest, as _plan_args takes them.
+        """
         out = self._scratch_file(".tfplan")
-        args = self._plan_args(stage, overrides, contract, manifest)
+        args = self._plan_args(stage, **inputs)
         started = time.monotonic()
         result = self.run(*args, f"-out={out}", workspace=workspace or stage)
         if result.returncode != 0:
             raise AssertionError(f"terraform plan for {stage} failed:\n{result.stderr}")
         planned = time.monotonic()
-        shown = self.run("show", "-json", str(out), workspace=workspace or stage)
-        assert shown.returncode == 0, shown.stderr
+        plan = self.show(out, workspace or stage)
         timings.note("terraform plan", planned - started)
         timings.note("terraform show -json", time.monotonic() - planned)
-        return Plan(json.loads(shown.stdout))
+        return plan
 
-    def refused(
-        self,
-        stage: str,
-        *,
-        workspace: str | None = None,
-        overrides: dict | None = None,
-        contract: dict | None = None,
-        manifest: Path | None = None,
-    ) -> Outcome:
+    def refused(self, stage: str, *, workspace: str | None = None, **inputs) -> Outcome:
         """Plan a stage expected to fail; return the error diagnostics as users read them."""
-        args = self._plan_args(stage, overrides, contract, manifest)
+        args = self._plan_args(stage, **inputs)
         args[args.index("-no-color")] = "-json"
         result = self.run(*args, workspace=workspace or stage)
         errors = []

@@ -44,9 +44,7 @@ def _plan(tf: Terraform, *extra: str):
 def plan(bootstrap) -> Plan:
     result, out = _plan(bootstrap)
     assert result.returncode == 0, result.stderr
-    shown = bootstrap.run("show", "-json", str(out))
-    assert shown.returncode == 0, shown.stderr
-    return Plan(json.loads(shown.stdout))
+    return bootstrap.show(out)
 
 
 def _documents(plan: Plan) -> dict[str, dict]:
@@ -67,21 +65,7 @@ def _listed(value) -> list:
 def test_state_bucket_is_versioned_encrypted_private_and_tls_only(plan):
     (bucket,) = plan.of_type("aws_s3_bucket").values()
     assert bucket["bucket"] == "shop-terraform-state-123456789012"
-    (versioning,) = plan.of_type("aws_s3_bucket_versioning").values()
-    assert versioning["versioning_configuration"][0]["status"] == "Enabled"
-    (encryption,) = plan.of_type("aws_s3_bucket_server_side_encryption_configuration").values()
-    default = encryption["rule"][0]["apply_server_side_encryption_by_default"][0]
-    assert default["sse_algorithm"] == "AES256"
-    (block,) = plan.of_type("aws_s3_bucket_public_access_block").values()
-    assert all(
-        block[k]
-        for k in (
-            "block_public_acls",
-            "block_public_policy",
-            "ignore_public_acls",
-            "restrict_public_buckets",
-        )
-    )
+    assert plan.bucket_is_private_versioned_encrypted() == "AES256"
     (deny,) = _statements(_documents(plan)["data.aws_iam_policy_document.state_bucket"])
     assert deny["Effect"] == "Deny"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

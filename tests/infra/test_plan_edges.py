@@ -23,20 +23,7 @@ DOCUMENTED_CONFIG_KEYS = {
 def test_site_bucket_is_private_versioned_encrypted(plan, stage):
     (bucket,) = plan.of_type("aws_s3_bucket").values()
     assert bucket["bucket_prefix"] == f"shop-{stage}-site-"
-    (block,) = plan.of_type("aws_s3_bucket_public_access_block").values()
-    assert all(
-        block[k]
-        for k in (
-            "block_public_acls",
-            "block_public_policy",
-            "ignore_public_acls",
-            "restrict_public_buckets",
-        )
-    )
-    (versioning,) = plan.of_type("aws_s3_bucket_versioning").values()
-    assert versioning["versioning_configuration"][0]["status"] == "Enabled"
-    (sse,) = plan.of_type("aws_s3_bucket_server_side_encryption_configuration").values()
-    assert sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"]
+    assert plan.bucket_is_private_versioned_encrypted()
 
 
 def test_cloudfront_serves_the_bucket_through_oac_with_security_headers(plan):

@@ -123,13 +123,11 @@ def replaced(stage_plans, fixed_names, terraform, cli_config, scratch) -> Plan:
         json.dumps(_state(stage_plans[STAGE], provider["resource_schemas"]))
     )
     out = scratch / "replaced.tfplan"
-    args = tf._plan_args(STAGE, None, None, None)
+    args = tf._plan_args(STAGE)
     args += [f"-replace={address}" for address in fixed_names]
     planned = tf.run(*args, f"-out={out}", workspace=STAGE)
     assert planned.returncode == 0, planned.stderr
-    shown = tf.run("show", "-json", str(out), workspace=STAGE)
-    assert shown.returncode == 0, shown.stderr
-    return Plan(json.loads(shown.stdout))
+    return tf.show(out, STAGE)
 
 
 def test_the_check_sees_the_fixed_names_that_matter(fixed_names):
