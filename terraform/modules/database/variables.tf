@@ -49,11 +49,6 @@ variable "vpc_id" {
 variable "subnet_ids" {
   description = "Private database subnets, at least two zones."
   type        = list(string)
-
-  validation {
-    condition     = length(var.subnet_ids) >= 2
-    error_message = "An RDS subnet group needs subnets in at least two availability zones."
-  }
 }
 
 variable "client_security_group_id" {
@@ -64,9 +59,4 @@ variable "client_security_group_id" {
 variable "client_concurrency" {
   description = "Reserved concurrency of each function that opens database connections (one connection per environment at most)."
   type        = map(number)
-
-  validation {
-    condition     = alltrue([for c in values(var.client_concurrency) : c >= 1])
-    error_message = "Every database client needs a reserved concurrency of at least 1, or its connections are unbounded."
-  }
 }

@@ -67,16 +67,6 @@ variable "parameters_secrets_extension" {
     secret_ttl_s    = optional(number, 300)
   })
   default = null
-
-  validation {
-    condition     = var.parameters_secrets_extension == null || try(var.parameters_secrets_extension.port >= 1 && var.parameters_secrets_extension.port <= 65535, false)
-    error_message = "parameters_secrets_extension.port must be 1-65535."
-  }
-
-  validation {
-    condition     = var.parameters_secrets_extension == null || try(var.parameters_secrets_extension.parameter_ttl_s >= 0 && var.parameters_secrets_extension.parameter_ttl_s <= 300 && var.parameters_secrets_extension.secret_ttl_s >= 0 && var.parameters_secrets_extension.secret_ttl_s <= 300, false)
-    error_message = "The extension's cache TTLs must be 0-300 seconds (its documented range)."
-  }
 }
 
 variable "vpc" {
@@ -118,9 +108,4 @@ variable "schedules" {
     input               = optional(string)
   }))
   default = {}
-
-  validation {
-    condition     = alltrue([for s in values(var.schedules) : can(regex("^(cron|rate)\\(.+\\)$", s.schedule_expression))])
-    error_message = "schedule_expression must be cron(...) or rate(...)."
-  }
 }

@@ -65,11 +65,6 @@ variable "application" {
     namespace     = optional(string, "Shop")
     relay_enabled = bool
   })
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,20}$", var.application.stage)) && can(regex("^[A-Za-z][A-Za-z0-9/_.-]{0,254}$", var.application.namespace))
-    error_message = "application.stage must be a lowercase stage name and application.namespace a CloudWatch namespace (letters, digits, / _ . -)."
-  }
 }
 
 variable "region" {

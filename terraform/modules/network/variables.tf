@@ -45,9 +45,4 @@ variable "eni_demand" {
     concurrency         = number
     security_group_sets = number
   })
-
-  validation {
-    condition     = var.eni_demand.concurrency >= 0 && var.eni_demand.security_group_sets >= 1
-    error_message = "eni_demand.concurrency must be >= 0 and security_group_sets >= 1."
-  }
 }

@@ -37,11 +37,6 @@ variable "alarms" {
     name = string
     arn  = string
   }))
-
-  validation {
-    condition     = length(var.alarms) >= 1 && length(var.alarms) <= 10
-    error_message = "A deployment group takes 1-10 alarms."
-  }
 }
 
 variable "hook_package" {
