@@ -38,6 +38,27 @@ def race(client, orders) -> list[drillkit.Order]:
     )
 
 
+def keyed_orders(
+    stack, sku: str, *, stock: int, email: str, buyers: int, quantity: int, sends: int
+):
+    """A new product with `stock` units and `buyers` orders of `quantity` of it, each
+    to be sent `sends` times under its own Idempotency-Key.
+
+    Returns the product id, the orders and every send of them.
+    """
+    product = stack.create_product(sku, stock=stock)
+    orders = [
+        drillkit.Order(email, [{"product_id": product, "quantity": quantity}])
+        for _ in range(buyers)
+    ]
+    return product, orders, [send for order in orders for send in order.copies(sends)]
+
+
+def finals_of(order: drillkit.Order, sends: list[drillkit.Order]) -> list[drillkit.Answer]:
+    """The outcome of every send of `order` (those under its key)."""
+    return [s.final for s in sends if s.key == order.key]
+
+
 def out_of_stock(answer: drillkit.Answer) -> bool:
     return answer.status == 409 and answer.body["error"]["code"] == "out_of_stock"
 
@@ -135,17 +156,17 @@ def test_orders_listing_products_in_opposite_orders_do_not_deadlock(stack, drill
 
 def test_concurrent_retries_with_one_key_make_exactly_one_order(stack, drill_server, client):
     # GIVEN 6 orders, each sent 6 times at once with its own Idempotency-Key
-    product = stack.create_product("IDEM-1", stock=1000)
     email = "idempotency@drill.example.com"
-    logical = [drillkit.Order(email, [{"product_id": product, "quantity": 2}]) for _ in range(6)]
-    copies = [copy for order in logical for copy in order.copies(6)]
+    product, logical, copies = keyed_orders(
+        stack, "IDEM-1", stock=1000, email=email, buyers=6, quantity=2, sends=6
+    )
 
     # WHEN all 36 copies arrive together
     race(client, copies)
 
     # THEN each key has one 201 and five 200 replays of the very same order
     for order in logical:
-        finals = [c.final for c in copies if c.key == order.key]
+        finals = finals_of(order, copies)
         assert sorted(a.status for a in finals) == [200] * 5 + [201], finals
         assert len({a.body["id"] for a in finals}) == 1
         assert all(a.headers.get("idempotent-replay") == "true" for a in finals if a.status == 200)
@@ -200,10 +221,10 @@ def test_one_key_with_two_different_bodies_makes_one_order_and_a_409(stack, dril
 
 def test_duplicate_retries_racing_for_the_last_units(stack, drill_server, client):
     # GIVEN 3 units, and 5 buyers of one unit each, each sending 3 copies of their order
-    product = stack.create_product("IDEM-LAST", stock=3)
     email = "idempotent-last@drill.example.com"
-    logical = [drillkit.Order(email, [{"product_id": product, "quantity": 1}]) for _ in range(5)]
-    copies = [copy for order in logical for copy in order.copies(3)]
+    product, logical, copies = keyed_orders(
+        stack, "IDEM-LAST", stock=3, email=email, buyers=5, quantity=1, sends=3
+    )
 
     # WHEN all 15 copies arrive together (a 503, e.g. a resolved deadlock, is retried)
     race(client, copies)
@@ -211,7 +232,7 @@ def test_duplicate_retries_racing_for_the_last_units(stack, drill_server, client
     # THEN 3 keys won (one 201 + replays each), 2 keys got only 409, stock is 0
     outcomes = {}
     for order in logical:
-        finals = [c.final for c in copies if c.key == order.key]
+        finals = finals_of(order, copies)
         statuses = sorted(a.status for a in finals)
         assert statuses in ([200, 200, 201], [409, 409, 409]), finals
         outcomes[order.key] = statuses[-1]
