@@ -109,6 +109,11 @@ def bulky(path: str) -> Callable[[Stage], str]:
     return lambda s: show(s.get(path)) if s.has(path) else "default"
 
 
+def knob(path: str, meaning: str, value=plain) -> tuple[str, str, Callable[[Stage], str]]:
+    """The row of one tfvars path: its name, what it means, and `value(path)`, its cells."""
+    return f"`{path}`", meaning, value(path)
+
+
 def per_function(key: str) -> Callable[[Stage], str]:
     return lambda s: "/".join(show(s.get(f"functions.{f}.{key}")) for f in FUNCTIONS)
 
@@ -158,40 +163,34 @@ def app_config(s: Stage) -> str:
 
 
 ROWS: list[tuple[str, str, Callable[[Stage], str]]] = [
-    ("`project`", "name prefix", plain("project")),
-    ("`stage`", "must equal the workspace", plain("stage")),
-    ("`region`", "AWS region", plain("region")),
-    (
-        "`assume_role`",
+    knob("project", "name prefix"),
+    knob("stage", "must equal the workspace"),
+    knob("region", "AWS region"),
+    knob(
+        "assume_role",
         "`{ role_arn, session_name?, external_id? }` to work in another account; "
         "`null` = caller's account",
-        plain("assume_role"),
     ),
-    ("`tags`", "extra tags (Project, Stage, ManagedBy always set)", plain("tags")),
-    ("`network.cidr_block`", "VPC CIDR (/16-/22)", plain("network.cidr_block")),
+    knob("tags", "extra tags (Project, Stage, ManagedBy always set)"),
+    knob("network.cidr_block", "VPC CIDR (/16-/22)"),
     (
         "`network.availability_zones`",
         "≥ 2 zone names of the region (not looked up: plans stay offline)",
         lambda s: ", ".join(z[-1] for z in s.get("network.availability_zones")),
     ),
-    ("`network.nat_mode`", "`single`, `per_az`, `none`", plain("network.nat_mode")),
-    (
-        "`network.subnet_newbits`",
+    knob("network.nat_mode", "`single`, `per_az`, `none`"),
+    knob(
+        "network.subnet_newbits",
         "`{ public = 8, app = 4, database = 8 }` bits added to the VPC prefix",
-        bulky("network.subnet_newbits"),
+        bulky,
     ),
-    (
-        "`network.flow_log_retention_days`",
-        "retention of the VPC's rejected-traffic flow log",
-        plain("network.flow_log_retention_days"),
-    ),
-    (
-        "`network.interface_endpoints`",
+    knob("network.flow_log_retention_days", "retention of the VPC's rejected-traffic flow log"),
+    knob(
+        "network.interface_endpoints",
         "services (`ssm`, `secretsmanager`, ...) with an interface endpoint in the app subnets",
-        plain("network.interface_endpoints"),
     ),
-    ("`database.instance_class`", "RDS class", plain("database.instance_class")),
-    ("`database.engine_version`", "`8.0` or `8.0.x`", plain("database.engine_version")),
+    knob("database.instance_class", "RDS class"),
+    knob("database.engine_version", "`8.0` or `8.0.x`"),
     (
         "`database.allocated_storage_gb` / `max_allocated_storage_gb`",
         "gp3 storage and autoscaling ceiling",
@@ -200,53 +199,28 @@ ROWS: list[tuple[str, str, Callable[[Stage], str]]] = [
             f"{s.get('database.max_allocated_storage_gb')}"
         ),
     ),
-    (
-        "`database.multi_az`",
-        "standby in another zone (required in prod)",
-        plain("database.multi_az"),
-    ),
-    (
-        "`database.deletion_protection`",
-        "(required in prod)",
-        plain("database.deletion_protection"),
-    ),
-    (
-        "`database.skip_final_snapshot`",
-        "(must be false in prod)",
-        plain("database.skip_final_snapshot"),
-    ),
-    ("`database.backup_retention_days`", "1-35", plain("database.backup_retention_days")),
-    (
-        "`database.log_retention_days`",
+    knob("database.multi_az", "standby in another zone (required in prod)"),
+    knob("database.deletion_protection", "(required in prod)"),
+    knob("database.skip_final_snapshot", "(must be false in prod)"),
+    knob("database.backup_retention_days", "1-35"),
+    knob(
+        "database.log_retention_days",
         "retention of the `error` and `slowquery` log exports' groups",
-        plain("database.log_retention_days"),
     ),
     (
         "`database.backup_window`, `maintenance_window`",
         "UTC",
         lambda s: f"{s.get('database.backup_window')}, {s.get('database.maintenance_window')}",
     ),
-    (
-        "`database.max_connections`",
-        "parameter group value, the budget's ceiling",
-        plain("database.max_connections"),
-    ),
-    (
-        "`database.connection_headroom`",
-        "connections kept for people and tools",
-        plain("database.connection_headroom"),
-    ),
+    knob("database.max_connections", "parameter group value, the budget's ceiling"),
+    knob("database.connection_headroom", "connections kept for people and tools"),
     (
         "`database.db_name`, `master_username`",
         "the schema and the master user's name",
         lambda s: f"{s.get('database.db_name')}, {s.get('database.master_username')}",
     ),
-    ("`database.enable_proxy`", "RDS Proxy switch", plain("database.enable_proxy")),
-    (
-        "`database.performance_insights`",
-        "Performance Insights",
-        plain("database.performance_insights"),
-    ),
+    knob("database.enable_proxy", "RDS Proxy switch"),
+    knob("database.performance_insights", "Performance Insights"),
     (
         "`database.client.ca_bundle`",
         "`SHOP_DB_CA_BUNDLE`, path of the RDS CA bundle inside the package",
@@ -288,7 +262,7 @@ ROWS: list[tuple[str, str, Callable[[Stage], str]]] = [
         per_function("snap_start"),
     ),
     ("`functions.<name>.log_retention_days`", "CloudWatch retention", retention),
-    ("`config_ttl_seconds`", "`SHOP_CONFIG_TTL_SECONDS`", plain("config_ttl_seconds")),
+    knob("config_ttl_seconds", "`SHOP_CONFIG_TTL_SECONDS`"),
     (
         "`schedules.warmer`",
         "`{ enabled, rate_minutes }`",
@@ -326,26 +300,18 @@ ROWS: list[tuple[str, str, Callable[[Stage], str]]] = [
             f"{on(s.get('api.xray_tracing'))}"
         ),
     ),
-    (
-        "`api.access_log_retention_days`",
-        "JSON access log retention",
-        plain("api.access_log_retention_days"),
-    ),
-    (
-        "`api.cors`",
+    knob("api.access_log_retention_days", "JSON access log retention"),
+    knob(
+        "api.cors",
         "`{ allow_methods, allow_headers, max_age_seconds }` answered by the preflight",
-        bulky("api.cors"),
+        bulky,
     ),
     (
         "`static_site.price_class`",
         "CloudFront price class",
         lambda s: show(s.get("static_site.price_class")).removeprefix("PriceClass_"),
     ),
-    (
-        "`static_site.force_destroy`",
-        "allow destroying a non-empty bucket (never prod)",
-        plain("static_site.force_destroy"),
-    ),
+    knob("static_site.force_destroy", "allow destroying a non-empty bucket (never prod)"),
     (
         "`notifications.alarm_emails`",
         "subscribed to the alarm topic",
