@@ -101,3 +101,65 @@ def test_a_wrong_password_is_a_503_after_a_single_re_read(aws, make_api):
     assert answer["statusCode"] == 503
     assert "refused the credentials" in json.loads(answer["body"])["error"]["message"]
     assert api.runtime.database.credentials.refreshes == 1
+
+
+def test_the_migrate_function_keeps_the_app_user_and_rotates_it_when_asked(
+    master, app_secret, clean_db, lambda_env, make_api, aws, mariadb, monkeypatch
+):
+    # GIVEN the migrate function as Terraform configures it: the master secret to
+    # log in with, and the application's secret, created empty, to keep
+    from shop.handlers import migrate
+
+    arn, store = app_secret
+    master_arn = aws.session.client("secretsmanager").create_secret(
+        Name="shop-dev-db-master",
+        SecretString=json.dumps({"username": "t_master", "password": "master-pass"}),
+    )["ARN"]
+    env = {
+        **lambda_env,
+        "SHOP_DB_SECRET_ARN": master_arn,
+        "SHOP_DB_APP_SECRET_ARN": arn,
+        "SHOP_DB_APP_USER": "t_app",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(migrate, "_runtime", None)
+    context = LambdaContext("dev", function="shop-dev-migrate")
+
+    # WHEN the deploy runs it (an upgrade) THEN the app user exists and the secret names it
+    assert migrate.handler({"action": "upgrade"}, context)["app_user"] == {
+        "user": "t_app_a",
+        "action": "created",
+    }
+    secret = store.read(arn)
+    assert secret["username"] == "t_app_a" and secret["dbname"] == clean_db
+    with (
+        pymysql.connect(
+            host="127.0.0.1",
+            port=mariadb.port,
+            user=secret["username"],
+            password=secret["password"],
+            database=clean_db,
+            ssl={"ca": str(mariadb.tls.ca)},
+        ) as conn,
+        conn.cursor() as cur,
+    ):
+        with pytest.raises(pymysql.err.OperationalError) as refused:
+            cur.execute("CREATE TABLE sneaky (id INT)")
+        assert refused.value.args[0] == 1142  # data rights only
+
+    # WHEN it runs again THEN the login is kept as it is; `current` touches no login
+    assert migrate.handler({}, context)["app_user"] == {"user": "t_app_a", "action": "synced"}
+    assert store.read(arn) == secret
+    assert "app_user" not in migrate.handler({"action": "current"}, context)
+
+    # WHEN asked to rotate THEN the other user gets a new password and the secret
+    assert migrate.handler({"action": "rotate"}, context)["app_user"] == {
+        "user": "t_app_b",
+        "action": "rotated",
+    }
+    rotated = store.read(arn)
+    assert rotated["username"] == "t_app_b" and rotated["password"] != secret["password"]
+    # ... and an api reading that secret logs in with it
+    api = make_api({"SHOP_DB_SECRET_ARN": arn})
+    assert health(api) == 200 and api.runtime.database.credentials.username == "t_app_b"
