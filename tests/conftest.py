@@ -2,7 +2,9 @@
 built exactly as in Lambda (secret -> URL, CA bundle -> SSLContext), with
 the session, environment and clock passed in instead of patched."""
 
+import io
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -27,11 +29,39 @@ pytest_plugins = ["support.timings"]  # each whole tier's duration, for the docs
 TABLES = ("notifications", "order_lines", "orders", "products")
 # Tiers whose every log line is scanned for personal data and passwords.
 SCANNED_TIERS = ("functional", "drills")
+# Every record of a scanned test, as the functions write it (shop.logs.JsonFormatter).
+JSON_LINES = pytest.StashKey[io.StringIO]()
+
+
+@pytest.fixture(autouse=True)
+def log_lines_as_the_functions_write_them(request):
+    """Keep every record logged during a scanned test as a JSON line, fields included.
+
+    pytest's own captured log shows a record's message and traceback, not the
+    fields passed with `extra=` (a send's `reason`, a 503's `cause`), which the
+    functions' lines carry: the scan reads both.
+    """
+    if Path(request.node.path).parent.name not in SCANNED_TIERS:
+        yield
+        return
+    from shop.logs import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter(service="shop-test"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    request.node.stash[JSON_LINES] = stream
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Fail a functional test whose captured output shows an e-mail address or a password."""
+    """Fail a functional test or drill whose log lines or captured output show an
+    e-mail address or a password."""
     outcome = yield
     report = outcome.get_result()
     if report.outcome != "passed" or Path(item.path).parent.name not in SCANNED_TIERS:
@@ -40,6 +70,9 @@ def pytest_runtest_makereport(item, call):
     from support.mariadb import MariaDB
 
     captured = "\n".join(text for name, text in report.sections if name.startswith("Captured"))
+    lines = item.stash.get(JSON_LINES, None)
+    if lines is not None:
+        captured += "\n" + lines.getvalue()
     found = pii.findings(captured, passwords=(MariaDB.password,))
     if found:
         report.outcome = "failed"
