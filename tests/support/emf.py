@@ -22,6 +22,23 @@ UNITS = {
     "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
 }  # fmt: skip
 
+# The unit each of the functions' metrics must carry, from what its values are
+# (counts, a price, seconds of age, milliseconds of connect time). Written
+# here rather than read from shop.metrics, so a wrong unit there fails a test.
+EXPECTED_UNITS = {
+    "OrdersPlaced": "Count",
+    "OrderValue": "None",  # an amount of money: CloudWatch has no currency unit
+    "OutOfStockRefusals": "Count",
+    "NotificationsSent": "Count",
+    "NotificationsFailed": "Count",
+    "NotificationsParked": "Count",
+    "NotificationsDeferred": "Count",
+    "OutboxBacklog": "Count",
+    "OutboxBacklogAge": "Seconds",
+    "DatabaseConnectTime": "Milliseconds",
+    "ServiceUnavailable": "Count",
+}
+
 
 def problems(document: dict) -> list[str]:
     """Return what makes `document` an invalid EMF document (empty when it is valid)."""

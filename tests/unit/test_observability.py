@@ -91,6 +91,10 @@ def test_a_request_line_carries_valid_emf_with_the_right_units():
     }
 
 
+def test_every_metric_carries_the_unit_its_values_are_in():
+    assert metrics.METRICS == emf.EXPECTED_UNITS
+
+
 def test_the_emf_validator_refuses_what_cloudwatch_would_not_extract():
     assert emf.problems({"Stage": "dev", "X": 1}) == ["no _aws object"]
     bad = {
