@@ -71,11 +71,29 @@ def _tier() -> dict | None:
 
 
 def _when(d: dict) -> str:
-    """' (measured <date>)' when a drill was measured in another run than the tier's."""
+    """' (measured <time>, load average <n>)' when a drill was measured in another run
+    than the tier's: outside the span of that run (its end minus its seconds, to the
+    minute), be it the same day."""
     tier = _tier()
-    if tier and d["measured"][:10] == tier["measured"][:10]:
+    if tier and _in_tier_run(d["measured"], tier):
         return ""
     return f" (measured {d['measured']}, load average {d['machine']['load_average_1m']})"
+
+
+def _in_tier_run(measured: str, tier: dict) -> bool:
+    from datetime import datetime, timedelta
+
+    def minute(text: str) -> datetime | None:
+        try:
+            return datetime.strptime(text, "%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            return None
+
+    at, end = minute(measured), minute(tier["measured"])
+    if at is None or end is None:
+        return measured[:10] == tier["measured"][:10]
+    start = end - timedelta(seconds=tier.get("seconds", 0)) - timedelta(minutes=1)
+    return start <= at <= end
 
 
 def drill_region(name: str) -> Callable:

@@ -92,6 +92,16 @@ def test_a_new_drill_run_is_drift_until_rendered(tmp_path, monkeypatch):
     assert "docs/reliability.md" in figures.drifted()
 
 
+def test_a_drill_measured_after_the_tiers_run_says_when_even_on_the_same_day():
+    """GIVEN the tier's run ended at 03:47 after 249 s, THEN a drill of 03:44 is part
+    of it and one of 06:33 that day (run on its own, under another load) is not."""
+    tier = {"measured": "2026-12-05 03:47 UTC", "seconds": 249.0}
+    assert figures_drills._in_tier_run("2026-12-05 03:44 UTC", tier)
+    assert figures_drills._in_tier_run("2026-12-05 03:47 UTC", tier)
+    assert not figures_drills._in_tier_run("2026-12-05 06:33 UTC", tier)
+    assert not figures_drills._in_tier_run("2026-12-05 03:30 UTC", tier)
+
+
 def test_new_start_up_timings_are_drift_until_rendered(tmp_path, monkeypatch):
     def slower(data):
         data["median"]["restart_s"] += 1
