@@ -324,6 +324,21 @@ def drill_notifications_slow(d: dict) -> str:
     )
 
 
+@drill_region("notifications_refused_under_load")
+def drill_notifications_refused(d: dict) -> str:
+    return (
+        f"{d['clients']} clients, {d['orders']} orders, {d['api_workers']} api workers, "
+        f"{d['relay_runs_during_load']} relay runs beside them: {statuses(d['by_status'])} "
+        f"(none the gateway's 502 or 504 of a function past its {d['api_timeout_s']:g} s "
+        f"timeout), p50 / p99 / max {lat(d['order_latency'])} (queueing for "
+        f"{d['api_workers']} workers included). Then {d['relay_runs_after']} relay runs: "
+        f"{d['events_delivered']} SNS events and {d['emails_delivered']} e-mails delivered, "
+        f"{d['delivered_twice']} twice; {d['parked']} e-mails to the refused address parked "
+        f"after exactly {d['parked_after_attempts']} attempts each ({d['refusals']} refusals "
+        f"in all); orders {d['lost']} lost, {d['duplicated']} duplicated{_when(d)}."
+    )
+
+
 @drill_region("emf_metrics")
 def drill_emf_metrics(d: dict) -> str:
     units = {k: v for k, v in d.items() if k not in ("measured", "machine")}
@@ -454,6 +469,12 @@ _fact(
 _fact(
     "drill-notifications-slow-workload",
     "notifications_hanging_then_refusing",
+    lambda d: f"{d['clients']} clients place {d['orders']} orders",
+)
+
+_fact(
+    "drill-notifications-refused-workload",
+    "notifications_refused_under_load",
     lambda d: f"{d['clients']} clients place {d['orders']} orders",
 )
 

@@ -1,0 +1,172 @@
+"""Drill: SES refuses some addresses for good while orders come in and the relay runs.
+
+A local stand-in for SNS and SES (`fakeaws`) answers at once but refuses
+every e-mail to one address (as SES does for an address on its suppression
+list). 12 clients place 36 orders, a quarter of them for that address,
+while the relay (the report function with `{"action": "relay"}`) runs over
+and over beside them, so the api's sends after commit and the relay's race
+for the same rows; then the relay runs until nothing is due.
+
+Promised: every order is answered 201; no order lost or duplicated; every
+good notification delivered exactly once, whoever sent it; each refused
+e-mail tried exactly its attempts and parked, never tried again, and never
+holding up another row.
+"""
+
+import threading
+
+import drillkit
+import drillstack
+import pytest
+from fakeaws import FakeAws
+
+from shop.notify import MAX_ATTEMPTS
+from support import pii
+
+pytestmark = [pytest.mark.drills, pytest.mark.mariadb]
+
+CLIENTS, ORDERS_EACH = 12, 3  # 3 clients per api worker, so queueing for one stays short
+WORKERS = 4
+GOOD, GONE = "buyer@drill.example.com", "suppressed@drill.example.com"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = FakeAws(refused={GONE}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(drill_server, fake, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("stack-notify-refused")
+    env = {
+        "AWS_ENDPOINT_URL_SNS": fake.url,
+        "AWS_ENDPOINT_URL_SES": fake.url,
+        "SHOP_RELAY_BACKOFF_SECONDS": "0",  # the drill does not wait out real backoffs
+    }
+    with drillstack.local_stack(
+        drill_server,
+        directory,
+        database="drill_notify_refused",
+        concurrency=WORKERS,
+        function_env=env,
+    ) as running:
+        yield running
+    found = pii.findings(
+        running.log_path.read_text(errors="replace"), passwords=(drillstack.APP_PASSWORD,)
+    )
+    assert not found, "personal data or a password in the logs:\n" + "\n".join(found[:20])
+    drillkit.collect_emf(running.log_path)
+
+
+def outbox(server, database) -> list[tuple]:
+    return server.query(
+        database,
+        "SELECT n.order_id, o.customer_email, n.kind, n.status, n.attempts "
+        "FROM notifications n JOIN orders o ON o.id = n.order_id ORDER BY n.id",
+    )
+
+
+def test_permanent_refusals_under_load_park_only_their_rows_and_every_good_send_lands_once(
+    stack, drill_server, fake, client
+):
+    # GIVEN SNS and SES that answer at once but refuse one address for good
+    good_product = stack.create_product("REFUSED-GOOD", stock=1000)
+    gone_product = stack.create_product("REFUSED-GONE", stock=1000)
+    drillkit.warm(client, WORKERS)
+    api_timeout = drillstack.tfvars_value("functions")["api"]["timeout_s"]
+    orders = [
+        drillkit.Order(
+            GONE if i % 4 == 0 else GOOD,
+            [{"product_id": gone_product if i % 4 == 0 else good_product, "quantity": 1}],
+        )
+        for i in range(CLIENTS * ORDERS_EACH)
+    ]
+    chunks = [orders[i::CLIENTS] for i in range(CLIENTS)]
+
+    # WHEN 12 clients place 3 orders each while the relay runs again and again beside them
+    placing = threading.Event()
+    placing.set()
+    runs_during: list = []
+
+    def relay_while_placing() -> None:
+        while placing.is_set():
+            result, error = stack.invoke("report", {"action": "relay"})
+            runs_during.append((result, error))
+
+    relay = threading.Thread(target=relay_while_placing)
+    relay.start()
+    try:
+        drillkit.run_together(
+            [lambda c=c: [drillkit.place(client, o, retry_until=0) for o in c] for c in chunks]
+        )
+    finally:
+        placing.clear()
+        relay.join()
+
+    # THEN every order is answered 201 (not the gateway's 502 or 504 of a function past
+    # its timeout), and every relay run beside them ended without an error
+    answers = [o.final for o in orders]
+    assert [a.status for a in answers] == [201] * len(orders), answers
+    assert runs_during and all(error is None for _, error in runs_during), runs_during
+
+    # WHEN the relay runs until nothing is due
+    runs = []
+    for _ in range(MAX_ATTEMPTS + 2):
+        result, error = stack.invoke("report", {"action": "relay"})
+        assert error is None, result
+        runs.append(result)
+        if result["backlog"]["rows"] == 0:
+            break
+
+    # THEN each good notification reached SNS or SES exactly once, whoever sent it
+    ids = {o.order_id for o in orders}
+    good_ids = {o.order_id for o in orders if o.email == GOOD}
+    assert sorted(fake.events) == sorted(ids)
+    assert sorted(fake.emails) == sorted(good_ids)
+    # ... each refused e-mail was tried exactly its attempts, then parked and left alone
+    rows = outbox(drill_server, stack.database)
+    parked = [r for r in rows if r[3] == "parked"]
+    assert {(r[1], r[2], r[4]) for r in parked} == {(GONE, "order_email", MAX_ATTEMPTS)}
+    assert len(parked) == len(ids - good_ids)
+    assert fake.rejected == len(parked) * MAX_ATTEMPTS
+    # ... and nothing else is left waiting
+    assert {r[3] for r in rows if r not in parked} == {"sent"}
+    assert runs[-1]["backlog"] == {"rows": 0, "oldest_age_s": 0.0}
+
+    reconciled = [
+        drillkit.reconcile(
+            drill_server,
+            stack.database,
+            email=email,
+            orders=[o for o in orders if o.email == email],
+            stock_before={product: 1000},
+        )
+        for email, product in ((GOOD, good_product), (GONE, gone_product))
+    ]
+    assert all(r.ok for r in reconciled), reconciled
+    drillkit.record(
+        "notifications_refused_under_load",
+        {
+            "clients": CLIENTS,
+            "api_workers": WORKERS,
+            "orders": len(orders),
+            "by_status": drillkit.by_status(client.answers),
+            "order_latency": drillkit.latency(answers),
+            "api_timeout_s": api_timeout,
+            "relay_runs_during_load": len(runs_during),
+            "relay_runs_after": len(runs),
+            "events_delivered": len(fake.events),
+            "emails_delivered": len(fake.emails),
+            "delivered_twice": len(fake.events)
+            - len(set(fake.events))
+            + len(fake.emails)
+            - len(set(fake.emails)),
+            "parked": len(parked),
+            "parked_after_attempts": MAX_ATTEMPTS,
+            "refusals": fake.rejected,
+            "lost": sum(r.figures()["lost"] for r in reconciled),
+            "duplicated": sum(r.figures()["duplicated"] for r in reconciled),
+        },
+    )
