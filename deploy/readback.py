@@ -302,6 +302,55 @@ def _check_database(facts: Facts, aws: Aws, want: Expectations, net: dict) -> No
         (default["IpPermissions"], default["IpPermissionsEgress"]),
         ([], []),
     )
+    _check_logins(facts, aws, want, db)
+
+
+def _check_logins(facts: Facts, aws: Aws, want: Expectations, db: dict) -> None:
+    """api and report log in with the application's secret and may read only it;
+    migrate logs in as the master (the RDS-managed secret) and keeps the application's."""
+    master = (db.get("MasterUserSecret") or {}).get("SecretArn")
+    pages = aws.secretsmanager.get_paginator("list_secrets").paginate()
+    app = [
+        s["ARN"]
+        for page in pages
+        for s in page["SecretList"]
+        if s["Name"].startswith(f"{want.name}-db-app-")
+    ]
+    facts.equal("one application login secret", len(app), 1)
+    facts.equal("the master secret is RDS-managed", bool(master), True)
+    wanted = {"api": [app[:1], []], "report": [app[:1], []], "migrate": [[master], app[:1]]}
+    for fn, (logs_in_with, keeps) in wanted.items():
+        config = aws.awslambda.get_function_configuration(FunctionName=want.function(fn))
+        facts.equal(
+            f"{fn} logs in with {'the master' if fn == 'migrate' else 'the application'} secret",
+            [config["Environment"]["Variables"].get("SHOP_DB_SECRET_ARN")],
+            logs_in_with,
+        )
+        reads, writes = _secret_rights(aws, config["Role"].rsplit("/", 1)[-1])
+        facts.equal(f"{fn} may read the secrets", reads, sorted({*logs_in_with, *keeps} - {None}))
+        facts.equal(f"{fn} may write the secrets", writes, keeps)
+
+
+def _secret_rights(aws: Aws, role: str) -> tuple[list[str], list[str]]:
+    """The secrets a role's inline policies let it read (GetSecretValue) and write (Put)."""
+    reads, writes = set(), set()
+    for name in aws.iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = aws.iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        if isinstance(document, str):
+            document = json.loads(document)
+        for statement in document["Statement"]:
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
+            resources = statement.get("Resource", [])
+            resources = resources if isinstance(resources, list) else [resources]
+            if "secretsmanager:GetSecretValue" in actions:
+                reads.update(resources)
+            if "secretsmanager:PutSecretValue" in actions:
+                writes.update(resources)
+    return sorted(reads), sorted(writes)
 
 
 def _check_site_and_notifications(

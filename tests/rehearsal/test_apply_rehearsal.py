@@ -61,6 +61,21 @@ def test_aliases_permissions_stage_and_config_match_the_tfvars_and_contract(rehe
     assert len(known["database admits 3306 only from the functions"]) == 1
 
 
+def test_api_and_report_log_in_as_the_application_and_only_migrate_holds_the_master(rehearsal):
+    _, report = rehearsal
+    known = facts(report)
+    (app,) = known["api logs in with the application secret"]
+    assert ":secret:shop-dev-db-app-" in app
+    assert known["report logs in with the application secret"] == [app]
+    (master,) = known["migrate logs in with the master secret"]
+    assert master and master != app
+    for fn in ("api", "report"):
+        assert known[f"{fn} may read the secrets"] == [app]
+        assert known[f"{fn} may write the secrets"] == []
+    assert known["migrate may read the secrets"] == sorted([master, app])
+    assert known["migrate may write the secrets"] == [app]
+
+
 def test_an_unchanged_rebuild_plans_nothing_and_a_change_moves_one_alias(rehearsal):
     out, report = rehearsal
     known = facts(report)
