@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 MAX_CONCURRENCY = 50
 
 _client = None
+_cold = True  # until the first invocation of this environment
 
 
 def _lambda_client():
@@ -89,6 +90,31 @@ def invoke_lambda(target: str, payload: bytes) -> dict:
 
 
 def handler(event, context, *, invoke=invoke_lambda):
+    global _cold
+    cold, _cold = _cold, False
     result = warm(**settings(event), invoke=invoke)
-    print(json.dumps({"level": "INFO", "logger": "warmer", "message": "warmed", **result}))
+    print(json.dumps({**log_keys(context, cold=cold), "message": "warmed", **result}))
     return result
+
+
+def log_keys(context, *, cold: bool, env=os.environ) -> dict:
+    """Return the keys every line of shop.logs carries (Powertools' names), for one INFO line.
+
+    Written out here so the warmer imports nothing of the shop package.
+    """
+    now = time.time()
+    keys = {
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+        + f".{int(now % 1 * 1000):03d}Z",
+        "level": "INFO",
+        "service": env.get("POWERTOOLS_SERVICE_NAME")
+        or env.get("AWS_LAMBDA_FUNCTION_NAME", "warmer"),
+        "logger": "warmer",
+        "function_request_id": getattr(context, "aws_request_id", None),
+        "cold_start": cold,
+    }
+    for part in env.get("_X_AMZN_TRACE_ID", "").split(";"):
+        name, _, value = part.partition("=")
+        if name.strip() == "Root" and value:
+            keys["xray_trace_id"] = value
+    return keys

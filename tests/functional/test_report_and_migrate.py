@@ -97,3 +97,30 @@ def test_migrate_handler_reports_before_and_after(function_env, mariadb, monkeyp
         migrate.handler({"action": "drop"}, context)
     with pytest.raises(Exception, match="not served by this function"):
         migrate.handler({}, LambdaContext("prod"))
+
+
+def test_report_and_migrate_lines_carry_the_invocation_ids_and_cold_start(
+    function_env, monkeypatch, capsys
+):
+    # GIVEN fresh report and migrate containers
+    import json
+
+    from shop.handlers import migrate, report
+
+    monkeypatch.setattr(report, "_runtime", None)
+    monkeypatch.setattr(migrate, "_runtime", None)
+
+    # WHEN each is invoked twice
+    for request_id in ("relay-1", "relay-2"):
+        context = LambdaContext("dev", function="shop-dev-report", request_id=request_id)
+        report.handler({"action": "relay"}, context)
+    for request_id in ("migrate-1", "migrate-2"):
+        context = LambdaContext("dev", function="shop-dev-migrate", request_id=request_id)
+        migrate.handler({"action": "current"}, context)
+
+    # THEN every line of theirs names its invocation, and only the first one is cold
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    runs = {line["function_request_id"]: line for line in lines if line["message"].endswith("run")}
+    assert set(runs) == {"relay-1", "relay-2", "migrate-1", "migrate-2"}
+    assert [runs[r]["cold_start"] for r in sorted(runs)] == [True, False, True, False]
+    assert all("function_request_id" in line and "cold_start" in line for line in lines)

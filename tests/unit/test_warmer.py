@@ -1,4 +1,5 @@
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -55,10 +56,25 @@ def test_bad_settings_are_refused(event, env, message):
         settings(event, env)
 
 
-def test_handler_logs_one_json_line(capsys, monkeypatch):
+def test_handler_logs_one_json_line_with_the_keys_powertools_users_query(capsys, monkeypatch):
+    from warmer import handler as module
+
     monkeypatch.setenv("SHOP_TARGET_FUNCTION", "shop-qa-api:qa")
     monkeypatch.setenv("SHOP_WARMER_CONCURRENCY", "2")
-    result = handler({}, None, invoke=lambda t, p: {"container_id": t + p.decode()[:1]})
-    line = json.loads(capsys.readouterr().out)
-    assert line["message"] == "warmed" and line["invocations"] == 2
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "shop-qa-warmer")
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+    monkeypatch.setattr(module, "_cold", True)
+
+    def invoke(target, payload):
+        return {"container_id": target + payload.decode()[:1]}
+
+    result = handler({}, SimpleNamespace(aws_request_id="req-1"), invoke=invoke)
+    handler({}, SimpleNamespace(aws_request_id="req-2"), invoke=invoke)
+    first, second = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert first["message"] == "warmed" and first["invocations"] == 2
     assert result["distinct_containers"] == 1
+    assert first["timestamp"].endswith("Z") and first["level"] == "INFO"
+    assert first["service"] == "shop-qa-warmer"
+    assert first["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+    assert (first["function_request_id"], first["cold_start"]) == ("req-1", True)
+    assert (second["function_request_id"], second["cold_start"]) == ("req-2", False)

@@ -8,22 +8,40 @@ inside the VPC as the master user (the RDS-managed secret), the only
 function that does, with the same TLS settings as the api.
 """
 
+import logging
 import os
 
 _runtime = None
 ACTIONS = ("upgrade", "current", "rotate")
+log = logging.getLogger("shop.migrate")
 
 
 def handler(event, context):
     global _runtime
-    from shop import logs, migrations
-    from shop.runtime import build_runtime
+    from shop import logs
 
     action = event.get("action", "upgrade") if isinstance(event, dict) else None
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
-    if _runtime is None:
+    cold = _runtime is None
+    if cold:
         logs.configure(os.environ.get("SHOP_LOG_LEVEL", "INFO"))
+    request_id = getattr(context, "aws_request_id", None) or "local"
+    token = logs.start_invocation(request_id, cold_start=cold)
+    try:
+        result = _run(action, context)
+        log.info("migrate run", extra=result)  # revisions and a user name, never a password
+        return result
+    finally:
+        logs.end_invocation(token)
+
+
+def _run(action: str, context) -> dict:
+    global _runtime
+    from shop import migrations
+    from shop.runtime import build_runtime
+
+    if _runtime is None:
         _runtime = build_runtime()
     loader = _runtime.config_loader
     loader.stage_for(getattr(context, "invoked_function_arn", None))  # refuses unknown aliases

@@ -25,12 +25,14 @@ def handler(event, context):
     from shop import logs, metrics
     from shop.runtime import build_runtime
 
-    if _runtime is None:
+    cold = _runtime is None
+    if cold:
         logs.configure(os.environ.get("SHOP_LOG_LEVEL", "INFO"))
-        _runtime = build_runtime()
     request_id = getattr(context, "aws_request_id", None) or "local"
-    token = logs.start_invocation(request_id, cold_start=False)
+    token = logs.start_invocation(request_id, cold_start=cold)
     try:
+        if _runtime is None:
+            _runtime = build_runtime()
         loader = _runtime.config_loader
         config = loader.get(loader.stage_for(getattr(context, "invoked_function_arn", None)))
         logs.set_level(config.log_level)
