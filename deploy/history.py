@@ -6,12 +6,16 @@ The last N records live as one JSON list in the SSM parameter
 `/<project>/<stage>/releases` (newest first); Parameter Store keeps every
 earlier value in the parameter's own history as an audit trail.
 
-Rollback goes to the release before the one the aliases serve now (or to
-the newest one when they serve none, e.g. after a half-finished deploy), so
-repeating it walks back one release at a time instead of toggling. Pruning
-deletes old versions but never one that an alias (or its canary routing) or
-a recorded release points at, nor the newest one, which Terraform's state
-names.
+Rollback goes to the newest release older than the one the aliases serve
+now (or to the newest one when they serve none, e.g. after a half-finished
+deploy) that runs other versions and that no rollback left: a rollback marks
+the release it leaves (`rolled_back_at`), so repeating it walks back one
+release at a time instead of toggling, a rollback after the next deploy
+returns to what served last rather than to the release rolled back from,
+and a deploy that published nothing new (a configuration change) is not a
+step to roll back to. Pruning deletes old versions but never one that an
+alias (or its canary routing) or a recorded release points at, nor the
+newest one, which Terraform's state names.
 """
 
 from __future__ import annotations
@@ -57,28 +61,53 @@ def record(ssm, name: str, release: dict, *, keep: int) -> list[dict]:
     return history
 
 
+def _serves(release: dict, serving: dict[str, str]) -> bool:
+    return all(serving.get(fn) == v for fn, v in release["versions"].items())
+
+
 def rollback_target(history: list[dict], serving: dict[str, str]) -> dict:
     """Return the release to go back to from what the aliases serve now."""
-    for index, release in enumerate(history):
-        if all(serving.get(fn) == v for fn, v in release["versions"].items()):
-            if index + 1 < len(history):
-                return history[index + 1]
-            raise DeployError(
-                f"the aliases serve the oldest recorded release ({release['at']}, "
-                f"commit {release['commit'][:7]}); there is none before it",
-                hint="deploy a fixed build instead (make deploy)",
-            )
-    if history:
-        return history[0]
+    here = next((i for i, r in enumerate(history) if _serves(r, serving)), -1)
+    for release in history[here + 1 :]:
+        if not release.get("rolled_back_at") and not _serves(release, serving):
+            return release
+    if here >= 0:
+        release = history[here]
+        raise DeployError(
+            f"the aliases serve the oldest recorded release ({release['at']}, "
+            f"commit {release['commit'][:7]}); there is none before it",
+            hint="deploy a fixed build instead (make deploy)",
+        )
     raise DeployError(
         "no release has been recorded for this stage yet",
         hint="a release is recorded by a successful make deploy; deploy one first",
     )
 
 
+def mark_rolled_back(ssm, name: str, serving: dict[str, str], *, now=None) -> list[dict]:
+    """Mark the recorded releases the aliases serve now as left by a rollback; return them.
+
+    Marked before traffic moves back: a rollback that stops half-way is
+    retried towards the same release, never back to the one it left.
+    """
+    history = load(ssm, name)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now if now is not None else None))
+    left = [r for r in history if not r.get("rolled_back_at") and _serves(r, serving)]
+    for release in left:
+        release["rolled_back_at"] = stamp
+    if left:
+        ssm.put_parameter(
+            Name=name, Value=json.dumps(history, sort_keys=True), Type="String", Overwrite=True
+        )
+    return left
+
+
 def describe(release: dict) -> str:
     versions = ", ".join(f"{fn} {v}" for fn, v in sorted(release["versions"].items()))
-    return f"{release['at']}  commit {release['commit'][:12]}  by {release['by']}  ({versions})"
+    text = f"{release['at']}  commit {release['commit'][:12]}  by {release['by']}  ({versions})"
+    if release.get("rolled_back_at"):
+        text += f"  rolled back {release['rolled_back_at']}"
+    return text
 
 
 def referenced(lambda_client, function_name: str, history: list[dict], fn: str) -> set[str]:

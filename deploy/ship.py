@@ -19,7 +19,8 @@ caller still runs the old code. Then, in this order:
 
 `make rollback` takes the same path back (api through CodeDeploy with its
 hook and alarms, all at once since that code already served; the others
-directly) to the release before the one that serves.
+directly) to the last release that served before the one serving now
+(deploy/history.py says which).
 """
 
 from __future__ import annotations
@@ -193,12 +194,14 @@ def roll_back(
     out=sys.stdout,
     pace: canary.Pace = canary.REAL_TIME,
 ) -> dict:
-    """Return every alias to the release before the one that serves; return that release."""
+    """Return every alias to the last release that served before the current one; return it."""
     with steps.step(f"find the last release that served before the current one ({names.history})"):
         now = serving(aws.lambda_client, names)
         target = history.rollback_target(history.load(aws.ssm, names.history), now)
         print(f"    serving now: {', '.join(f'{fn} {v}' for fn, v in now.items())}", file=out)
         print(f"    back to:     {history.describe(target)}", file=out)
+        for left in history.mark_rolled_back(aws.ssm, names.history, now):
+            print(f"    leaving:     commit {left['commit'][:12]} of {left['at']}", file=out)
     shift_and_move(
         steps,
         aws,

@@ -140,6 +140,58 @@ def test_rollback_returns_every_alias_to_the_recorded_release(stage):
         ship.roll_back(Steps(3, out=io.StringIO()), stage.aws, NAMES, out=io.StringIO())
 
 
+def _release(version: str, commit: str, **extra) -> dict:
+    versions = dict.fromkeys(ship.FUNCTIONS, version)
+    return {**history.new_release("qa", versions, commit=commit, by="x", now=0), **extra}
+
+
+def test_rollback_goes_to_what_served_last_never_to_a_release_rolled_back_from():
+    r1, r2, r3 = _release("1", "c1"), _release("2", "c2"), _release("3", "c3")
+    serving = dict.fromkeys(ship.FUNCTIONS, "3")
+    assert history.rollback_target([r3, r2, r1], serving) == r2
+    # r2 was left by a rollback, then r3 deployed: back to r1, which served last
+    left = {**r2, "rolled_back_at": "2026-12-05T00:00:00Z"}
+    assert history.rollback_target([r3, left, r1], serving) == r1
+    # a deploy that published nothing new records the same versions again
+    again = _release("3", "c3-config-only")
+    assert history.rollback_target([again, r3, r2, r1], serving) == r2
+    # a half-finished deploy (the api back on 2, the others on 3) goes to the newest
+    mixed = {**serving, "api": "2"}
+    assert history.rollback_target([r3, r2, r1], mixed) == r3
+
+
+def test_a_rollback_after_the_next_deploy_returns_to_what_served_last(stage):
+    # GIVEN release 1 recorded, release 2 deployed, recorded and rolled back
+    ship.record(stage.aws, NAMES, commit="1" * 40, by="alice", keep=5, out=io.StringIO())
+    two = stage.publish_all("release-2")
+    stage.migration({"before": "0001", "after": "0002", "head": "0002"})
+    canary_that_succeeds(stage, "1", "2")
+    roll_out(stage, two, io.StringIO())
+    ship.record(stage.aws, NAMES, commit="2" * 40, by="bob", keep=5, out=io.StringIO())
+    back = [("InProgress", lambda: None, None), ("Succeeded", stage.settle("1"), None)]
+    stage.deployment("2", "1", back, config=canary.ALL_AT_ONCE)
+    out = io.StringIO()
+    ship.roll_back(Steps(3, out=out), stage.aws, NAMES, out=out, pace=stage.pace())
+    assert f"leaving:     commit {'2' * 12}" in out.getvalue()
+    # AND release 3 deployed and recorded
+    three = stage.publish_all("release-3")
+    stage.migration({"before": "0002", "after": "0002", "head": "0002"})
+    canary_that_succeeds(stage, "1", "3")
+    roll_out(stage, three, io.StringIO())
+    ship.record(stage.aws, NAMES, commit="3" * 40, by="carol", keep=5, out=io.StringIO())
+    # WHEN release 3 is rolled back
+    back = [("InProgress", lambda: None, None), ("Succeeded", stage.settle("1"), None)]
+    stage.deployment("3", "1", back, config=canary.ALL_AT_ONCE)
+    target = ship.roll_back(
+        Steps(3, out=io.StringIO()), stage.aws, NAMES, out=io.StringIO(), pace=stage.pace()
+    )
+    # THEN the aliases go back to release 1, which served last, not to release 2
+    assert target["commit"] == "1" * 40
+    assert ship.serving(stage.lam, NAMES) == dict.fromkeys(ship.FUNCTIONS, "1")
+    recorded = history.load(stage.aws.ssm, NAMES.history)
+    assert [bool(r.get("rolled_back_at")) for r in recorded] == [True, True, False]
+
+
 def test_pruning_keeps_every_version_an_alias_or_the_history_points_at(stage):
     lam, name = stage.lam, NAMES.function("report")
     versions = [publish(lam, name, f"r{i}") for i in range(2, 9)]  # 2..8
