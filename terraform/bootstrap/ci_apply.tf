@@ -4,6 +4,8 @@
 # Stage = <stage> (the stages' default_tags) and creations that tag so.
 # Changing account-wide settings is denied outright (they belong to this
 # root); make deploy's preflight may only read them.
+# tests/infra/test_plan_bootstrap.py evaluates this document against every
+# creation each stage's plan asks for and the calls make deploy makes.
 
 locals {
   arn = {
@@ -43,10 +45,21 @@ data "aws_iam_policy_document" "ci_apply" {
       "arn:${local.partition}:sns:${var.region}:${local.account}:${local.arn[each.key].name}-*",
       "arn:${local.partition}:ssm:${var.region}:${local.account}:parameter/${var.project}/${each.key}/*",
       "arn:${local.partition}:cloudwatch:${var.region}:${local.account}:alarm:${local.arn[each.key].name}-*",
+      # Dashboards are global: no region in their ARN.
+      "arn:${local.partition}:cloudwatch::${local.account}:dashboard/${local.arn[each.key].name}",
+      "arn:${local.partition}:cloudwatch::${local.account}:dashboard/${local.arn[each.key].name}-*",
       "arn:${local.partition}:codedeploy:${var.region}:${local.account}:application:${local.arn[each.key].name}-*",
       "arn:${local.partition}:codedeploy:${var.region}:${local.account}:deploymentgroup:${local.arn[each.key].name}-*",
       "arn:${local.partition}:s3:::${local.arn[each.key].name}-site-*",
     ]
+  }
+
+  # The functions' database login (its value is written by migrate, never by
+  # Terraform).
+  statement {
+    sid       = "StageSecrets"
+    actions   = ["secretsmanager:*"]
+    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account}:secret:${local.arn[each.key].name}-*"]
   }
 
   statement {
@@ -79,9 +92,27 @@ data "aws_iam_policy_document" "ci_apply" {
     resources = [
       "${local.arn[each.key].rds}:db:${local.arn[each.key].name}",
       "${local.arn[each.key].rds}:pg:${local.arn[each.key].name}-*",
+      "${local.arn[each.key].rds}:subgrp:${local.arn[each.key].name}",
       "${local.arn[each.key].rds}:subgrp:${local.arn[each.key].name}-*",
       "${local.arn[each.key].rds}:snapshot:${local.arn[each.key].name}-*",
     ]
+  }
+
+  # RDS authorises creating and modifying an instance on its option group as
+  # well; the stages use the engine's default one (og:default:mysql-8-0).
+  statement {
+    sid       = "DefaultOptionGroup"
+    actions   = ["rds:CreateDBInstance", "rds:ModifyDBInstance"]
+    resources = ["${local.arn[each.key].rds}:og:default:*"]
+  }
+
+  # A function that uses a layer needs GetLayerVersion on it, AWS's own
+  # Parameters and Secrets extension included (published by an AWS account
+  # per region, hence the account wildcard).
+  statement {
+    sid       = "ExtensionLayer"
+    actions   = ["lambda:GetLayerVersion"]
+    resources = ["arn:${local.partition}:lambda:${var.region}:*:layer:AWS-Parameters-and-Secrets-Lambda-Extension*:*"]
   }
 
   # RDS creates and deletes the master password's secret (rds!db-<id>) with
@@ -112,6 +143,23 @@ data "aws_iam_policy_document" "ci_apply" {
       variable = "aws:ResourceTag/Stage"
       values   = [each.key]
     }
+  }
+
+  # CloudFront's origin access controls and response headers policies take no
+  # tags and carry only an ID in their ARN: nothing narrower than the kind
+  # can be named.
+  statement {
+    sid = "SiteUntaggable"
+    actions = [
+      "cloudfront:CreateOriginAccessControl", "cloudfront:GetOriginAccessControl",
+      "cloudfront:UpdateOriginAccessControl", "cloudfront:DeleteOriginAccessControl",
+      "cloudfront:CreateResponseHeadersPolicy", "cloudfront:GetResponseHeadersPolicy",
+      "cloudfront:UpdateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudfront::${local.account}:origin-access-control/*",
+      "arn:${local.partition}:cloudfront::${local.account}:response-headers-policy/*",
+    ]
   }
 
   # Reads that AWS does not scope to a resource (Describe*, List*).
@@ -171,5 +219,25 @@ data "aws_iam_policy_document" "ci_apply" {
       "arn:${local.partition}:iam::${local.account}:role/${var.project}-ci-*",
       "arn:${local.partition}:iam::${local.account}:oidc-provider/*",
     ]
+  }
+
+  # The tag conditions above would otherwise let a stage's role tag another
+  # stage's resource as its own (ec2:CreateTags with Stage = <stage>) and then
+  # manage it: nothing already tagged for another stage may be touched.
+  statement {
+    sid       = "NoOtherStagesResources"
+    effect    = "Deny"
+    actions   = ["ec2:*", "apigateway:*", "cloudfront:*", "rds:*"]
+    resources = ["*"]
+    condition {
+      test     = "StringNotEquals"
+      variable = "aws:ResourceTag/Stage"
+      values   = [each.key]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/Stage"
+      values   = ["false"]
+    }
   }
 }

@@ -7,13 +7,18 @@ all of it is known at plan time and asserted here.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import shutil
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from deploy import preflight
+
+from . import stage_calls
 from .conftest import REPO, TERRAFORM_DIR, Plan, Terraform
+from .iam_policy import Request, decide
 
 BOOTSTRAP = TERRAFORM_DIR / "bootstrap"
 STAGES = ("dev", "qa", "prod")
@@ -152,6 +157,7 @@ def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resourc
                 or f"parameter/shop/{stage}/" in resource
                 or resource.endswith(f"/{stage}")
                 or resource.endswith(f"/{stage}:*")
+                # Shared by every stage, each for its reason in ci_apply.tf.
                 or sid
                 in (
                     "ListStates",
@@ -159,6 +165,9 @@ def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resourc
                     "SenderIdentity",
                     "PredefinedDeploymentConfigs",
                     "AccountLoggingRole",
+                    "DefaultOptionGroup",
+                    "ExtensionLayer",
+                    "SiteUntaggable",
                 )
             ), (sid, resource)
     read = statements["Read"]
@@ -175,37 +184,18 @@ def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resourc
     ]
 
 
-def _matches(patterns, value: str, *, case: bool) -> bool:
-    if not case:
-        patterns, value = [p.lower() for p in patterns], value.lower()
-    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
-
-
 def _decision(document: dict, action: str, resource: str) -> str:
-    """IAM's answer to one request under an identity policy: an explicit Deny
-    wins, then an Allow, else the implicit deny. Conditions are not evaluated:
-    a conditioned Deny counts as applying, a conditioned Allow as not, so an
-    "Allow" here never rests on a tag."""
-    allowed = False
-    for statement in _statements(document):
-        if "Action" in statement:
-            hit = _matches(_listed(statement["Action"]), action, case=False)
-        else:
-            hit = not _matches(_listed(statement["NotAction"]), action, case=False)
-        hit = hit and _matches(_listed(statement["Resource"]), resource, case=True)
-        if not hit:
-            continue
-        if statement["Effect"] == "Deny":
-            return "Deny"
-        allowed = allowed or "Condition" not in statement
-    return "Allow" if allowed else "ImplicitDeny"
+    """IAM's answer to one request that sets no tag on a resource that has none
+    (iam_policy.decide): "Allow", "Deny" (explicit) or "ImplicitDeny"."""
+    verdict, _ = decide(document, Request(action, resource))
+    return {"allowed": "Allow", "denied": "Deny", "not allowed": "ImplicitDeny"}[verdict]
 
 
 def _deploy_calls(stage: str) -> list[tuple[str, str]]:
     """What `make deploy` asks of AWS beside Terraform: the preflight
     (deploy/preflight.py), the release (deploy/ship.py, canary.py, history.py)
     and the site upload; the CloudFront invalidation rests on the Stage tag,
-    which _decision does not evaluate."""
+    which _decision does not set."""
     arn, name = "arn:aws:{}:eu-west-1:123456789012", f"shop-{stage}"
     fn, cd = arn.format("lambda") + ":function:", arn.format("codedeploy")
     return [
@@ -273,3 +263,137 @@ def test_the_account_tfvars_are_the_documented_example():
     text = (BOOTSTRAP / "account.tfvars").read_text()
     assert 'account_id   = "123456789012"' in text
     assert "terraform/bootstrap" in (REPO / "docs" / "terraform.md").read_text()
+
+
+def _apply_policy(plan: Plan, stage: str) -> dict:
+    return json.loads(plan.after(f'aws_iam_role_policy.ci_apply["{stage}"]')["policy"])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_apply_role_may_create_everything_its_stage_plans(plan, stage_plans, stage):
+    """GIVEN the stage's own plan, WHEN each creation in it is asked of the
+    stage's apply role (the action and ARN AWS authorises, the tags the call
+    sets or the resource has), THEN IAM's evaluation allows every one: CI's
+    first `make deploy` of the stage would otherwise stop half-way with
+    AccessDenied."""
+    document = _apply_policy(plan, stage)
+    refused = []
+    asked = 0
+    for address, request in stage_calls.requests(stage_plans[stage]):
+        asked += 1
+        verdict, sids = decide(document, request)
+        if verdict != "allowed":
+            refused.append(f"{address}: {request.action} on {request.resource} {verdict} {sids}")
+    assert asked > 150
+    assert refused == [], "\n".join(refused)
+
+
+def test_an_apply_role_may_create_nothing_named_or_tagged_for_another_stage(plan, stage_plans):
+    """qa's plan asked of prod's role (and the other way round): only what no
+    name or tag can tell apart is allowed (AWS's extension layer, the
+    default option group, CloudFront's untaggable parts, the secret RDS
+    names rds!db-<id>, the sender's e-mail identity)."""
+    shared = {
+        "lambda:GetLayerVersion",
+        "cloudfront:CreateOriginAccessControl",
+        "cloudfront:CreateResponseHeadersPolicy",
+        "ses:VerifyEmailIdentity",
+    }
+    for mine, other in (("qa", "prod"), ("prod", "qa"), ("dev", "qa")):
+        document = _apply_policy(plan, other)
+        leaks = [
+            f"{address}: {request.action} on {request.resource}"
+            for address, request in stage_calls.requests(stage_plans[mine])
+            if decide(document, request)[0] == "allowed"
+            and request.action not in shared
+            and ":og:default:" not in request.resource
+            and ":secret:rds!" not in request.resource
+        ]
+        assert leaks == [], f"{other}'s role may create {mine}'s resources: {leaks}"
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        # Tag prod's VPC as qa's, then manage it under the Stage tag condition.
+        Request(
+            "ec2:CreateTags",
+            "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0prod",
+            {"Stage": "qa"},
+            {"Stage": "prod"},
+        ),
+        Request(
+            "rds:AddTagsToResource",
+            "arn:aws:rds:eu-west-1:123456789012:db:shop-prod",
+            {"Stage": "qa"},
+            {"Stage": "prod"},
+        ),
+        Request(
+            "apigateway:DELETE",
+            "arn:aws:apigateway:eu-west-1::/restapis/p1r2o3d",
+            {},
+            {"Stage": "prod"},
+        ),
+    ],
+    ids=lambda r: f"{r.action} {r.resource.rsplit(':', 1)[-1]}",
+)
+def test_qa_s_apply_role_may_not_take_over_prod_s_tagged_resources(plan, request_):
+    """The Stage tag conditions must not let qa's role re-tag a prod resource as
+    its own, nor touch one tagged for prod."""
+    verdict, _ = decide(_apply_policy(plan, "qa"), request_)
+    assert verdict != "allowed"
+
+
+# What the preflight's AWS calls ask IAM for (the Service Authorization
+# Reference's action and resource for each operation).
+PREFLIGHT_CALLS = {
+    ("apigateway", "GetAccount"): lambda params: (
+        "apigateway:GET",
+        "arn:aws:apigateway:eu-west-1::/account",
+    ),
+    ("iam", "GetRole"): lambda params: (
+        "iam:GetRole",
+        f"arn:aws:iam::123456789012:role/{params['RoleName']}",
+    ),
+}
+
+
+def _preflight_calls() -> list[tuple[str, str, dict]]:
+    """(service, operation, parameters) of every AWS call `make deploy`'s account preflight
+    makes on a bootstrapped account (moto)."""
+    calls = []
+
+    def record(params, model, **_):
+        calls.append((model.service_model.service_name, model.name, params))
+
+    with mock_aws():
+        session = boto3.session.Session(region_name="eu-west-1")
+        iam = session.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": []}
+        arn = iam.create_role(
+            RoleName="shop-apigateway-logs", AssumeRolePolicyDocument=json.dumps(trust)
+        )["Role"]["Arn"]
+        session.client("apigateway").update_account(
+            patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}]
+        )
+        session.events.register("before-parameter-build", record)
+        preflight.check_api_gateway_logging(session)
+    return calls
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_apply_role_may_run_the_deploy_preflight(plan, stage):
+    """CI deploys with the stage's apply role (.github/workflows/deploy.yml),
+    and `make deploy` first reads API Gateway's account setting and the role
+    it names (deploy/preflight.py). Writing them is denied; reading them must
+    not be, or every CI deploy stops at its first step."""
+    calls = _preflight_calls()
+    assert calls, "the preflight made no AWS call"
+    document = _apply_policy(plan, stage)
+    for service, operation, params in calls:
+        assert (service, operation) in PREFLIGHT_CALLS, (
+            f"the preflight now calls {service} {operation}: add its IAM action to PREFLIGHT_CALLS"
+        )
+        request = Request(*PREFLIGHT_CALLS[service, operation](params))
+        verdict, sids = decide(document, request)
+        assert verdict == "allowed", f"{request.action} on {request.resource}: {verdict} {sids}"

@@ -1,0 +1,364 @@
+"""What creating each resource of a stage's plan asks IAM for.
+
+The CI apply role of a stage (terraform/bootstrap/ci_apply.tf) must allow
+every creation its stage plans, under the names and tags the plan gives
+them. Each resource type maps to the authorisations its Create call needs
+(the action and the ARN AWS checks it on, from the Service Authorization
+Reference: https://docs.aws.amazon.com/service-authorization/latest/reference/),
+with the tags the call sets (default_tags, in tags_all) or the tags the
+resources it touches already carry. A type missing from CALLS fails the
+test that uses it: a new kind of resource needs its line here.
+
+Names the plan does not know yet (an ID, a name made from a prefix) are
+written as AWS would complete them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .iam_policy import Request
+
+ACCOUNT = "123456789012"  # terraform/bootstrap/account.tfvars
+UNIQUE = "20261205000000000000000001"  # what Terraform appends to a name_prefix
+
+
+def _s3(bucket: str, key: str = "") -> str:
+    return f"arn:aws:s3:::{bucket}{'/' + key if key else ''}"
+
+
+class Arns:
+    """ARNs in the stage's region and the bootstrap's account."""
+
+    def __init__(self, region: str):
+        self.region = region
+
+    def __call__(self, service: str, rest: str, *, regional: bool = True) -> str:
+        return f"arn:aws:{service}:{self.region if regional else ''}:{ACCOUNT}:{rest}"
+
+    def apigateway(self, path: str) -> str:
+        return f"arn:aws:apigateway:{self.region}::{path}"
+
+
+def _named(value: dict, key: str) -> str:
+    return value.get(key) or f"{value[key + '_prefix']}{UNIQUE}"
+
+
+# type -> fn(after, arn, own tags, stage tags, context) -> calls, each
+# (action, resource, request tags, resource tags)
+Call = tuple[str, str, dict, dict]
+CALLS: dict[str, Callable[..., list[Call]]] = {
+    # Lambda
+    "aws_lambda_function": lambda a, arn, tags, stage, ctx: [
+        ("lambda:CreateFunction", arn("lambda", f"function:{a['function_name']}"), tags, {}),
+        *[
+            ("lambda:GetLayerVersion", layer, {}, {})
+            for layer in ctx["extension_layers"].get(a["function_name"], [])
+        ],
+    ],
+    "aws_lambda_alias": lambda a, arn, tags, stage, ctx: [
+        ("lambda:CreateAlias", arn("lambda", f"function:{a['function_name']}"), {}, {})
+    ],
+    "aws_lambda_permission": lambda a, arn, tags, stage, ctx: [
+        (
+            "lambda:AddPermission",
+            arn("lambda", f"function:{a['function_name']}:{a['qualifier']}"),
+            {},
+            {},
+        )
+    ],
+    "aws_lambda_provisioned_concurrency_config": lambda a, arn, tags, stage, ctx: [
+        (
+            "lambda:PutProvisionedConcurrencyConfig",
+            arn("lambda", f"function:{a['function_name']}:{a['qualifier']}"),
+            {},
+            {},
+        )
+    ],
+    "aws_lambda_layer_version": lambda a, arn, tags, stage, ctx: [
+        ("lambda:PublishLayerVersion", arn("lambda", f"layer:{a['layer_name']}"), {}, {})
+    ],
+    # IAM (a role's inline policy names the role only after apply)
+    "aws_iam_role": lambda a, arn, tags, stage, ctx: [
+        ("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/{a['name']}", tags, {}),
+        ("iam:TagRole", f"arn:aws:iam::{ACCOUNT}:role/{a['name']}", tags, {}),
+    ],
+    "aws_iam_role_policy": lambda a, arn, tags, stage, ctx: [
+        ("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{role}", {}, {})
+        for role in [a.get("role")]
+        if role
+    ],
+    # CloudWatch, EventBridge, SNS, SSM, Secrets Manager, SES
+    # API Gateway's execution log group is named after the API's ID.
+    "aws_cloudwatch_log_group": lambda a, arn, tags, stage, ctx: (
+        [("logs:CreateLogGroup", arn("logs", f"log-group:{a['name']}"), tags, {})]
+        if a.get("name")
+        else []
+    ),
+    "aws_cloudwatch_metric_alarm": lambda a, arn, tags, stage, ctx: [
+        ("cloudwatch:PutMetricAlarm", arn("cloudwatch", f"alarm:{a['alarm_name']}"), tags, {})
+    ],
+    "aws_cloudwatch_dashboard": lambda a, arn, tags, stage, ctx: [
+        (
+            "cloudwatch:PutDashboard",
+            arn("cloudwatch", f"dashboard/{a['dashboard_name']}", regional=False),
+            {},
+            {},
+        )
+    ],
+    "aws_cloudwatch_event_rule": lambda a, arn, tags, stage, ctx: [
+        ("events:PutRule", arn("events", f"rule/{a['name']}"), tags, {})
+    ],
+    "aws_cloudwatch_event_target": lambda a, arn, tags, stage, ctx: [
+        ("events:PutTargets", arn("events", f"rule/{a['rule']}"), {}, {})
+    ],
+    "aws_sns_topic": lambda a, arn, tags, stage, ctx: [
+        ("sns:CreateTopic", arn("sns", a["name"]), tags, {})
+    ],
+    "aws_sns_topic_subscription": lambda a, arn, tags, stage, ctx: [
+        ("sns:Subscribe", arn("sns", ctx["topic_of"](a)), {}, {})
+    ],
+    "aws_ssm_parameter": lambda a, arn, tags, stage, ctx: [
+        ("ssm:PutParameter", arn("ssm", f"parameter{a['name']}"), tags, {})
+    ],
+    "aws_secretsmanager_secret": lambda a, arn, tags, stage, ctx: [
+        (
+            "secretsmanager:CreateSecret",
+            arn("secretsmanager", f"secret:{_named(a, 'name')}-AbCdEf"),
+            tags,
+            {},
+        )
+    ],
+    "aws_ses_email_identity": lambda a, arn, tags, stage, ctx: [
+        ("ses:VerifyEmailIdentity", arn("ses", f"identity/{a['email']}"), {}, {})
+    ],
+    # RDS
+    "aws_db_subnet_group": lambda a, arn, tags, stage, ctx: [
+        ("rds:CreateDBSubnetGroup", arn("rds", f"subgrp:{a['name']}"), tags, {})
+    ],
+    "aws_db_parameter_group": lambda a, arn, tags, stage, ctx: [
+        ("rds:CreateDBParameterGroup", arn("rds", f"pg:{_named(a, 'name')}"), tags, {})
+    ],
+    "aws_db_instance": lambda a, arn, tags, stage, ctx: [
+        ("rds:CreateDBInstance", arn("rds", f"db:{a['identifier']}"), tags, {}),
+        ("rds:AddTagsToResource", arn("rds", f"db:{a['identifier']}"), tags, {}),
+        # The instance is authorised on its groups too.
+        (
+            "rds:CreateDBInstance",
+            arn("rds", f"og:default:mysql-{a['engine_version'][:3].replace('.', '-')}"),
+            {},
+            {},
+        ),
+        ("rds:CreateDBInstance", arn("rds", f"subgrp:{a['db_subnet_group_name']}"), {}, {}),
+        ("rds:CreateDBInstance", arn("rds", f"pg:{ctx['parameter_group']}"), {}, {}),
+        # manage_master_user_password: RDS creates the secret as the caller.
+        (
+            "secretsmanager:CreateSecret",
+            arn("secretsmanager", "secret:rds!db-0a1b2c-AbCdEf"),
+            {},
+            {},
+        ),
+    ],
+    "aws_db_proxy": lambda a, arn, tags, stage, ctx: [
+        ("rds:CreateDBProxy", arn("rds", "db-proxy:prx-0a1b2c"), tags, {})
+    ],
+    "aws_db_proxy_default_target_group": lambda a, arn, tags, stage, ctx: [
+        ("rds:ModifyDBProxyTargetGroup", arn("rds", "target-group:prx-tg-0a1b2c"), {}, stage)
+    ],
+    "aws_db_proxy_target": lambda a, arn, tags, stage, ctx: [
+        ("rds:RegisterDBProxyTargets", arn("rds", "db-proxy:prx-0a1b2c"), {}, stage)
+    ],
+    # S3 (the site bucket's name is made from its prefix)
+    "aws_s3_bucket": lambda a, arn, tags, stage, ctx: [
+        ("s3:CreateBucket", _s3(_named(a, "bucket")), {}, {})
+    ],
+    "aws_s3_bucket_versioning": lambda a, arn, tags, stage, ctx: [
+        ("s3:PutBucketVersioning", _s3(ctx["bucket"]), {}, {})
+    ],
+    "aws_s3_bucket_server_side_encryption_configuration": lambda a, arn, tags, stage, ctx: [
+        ("s3:PutEncryptionConfiguration", _s3(ctx["bucket"]), {}, {})
+    ],
+    "aws_s3_bucket_public_access_block": lambda a, arn, tags, stage, ctx: [
+        ("s3:PutBucketPublicAccessBlock", _s3(ctx["bucket"]), {}, {})
+    ],
+    "aws_s3_bucket_ownership_controls": lambda a, arn, tags, stage, ctx: [
+        ("s3:PutBucketOwnershipControls", _s3(ctx["bucket"]), {}, {})
+    ],
+    "aws_s3_bucket_lifecycle_configuration": lambda a, arn, tags, stage, ctx: [
+        ("s3:PutLifecycleConfiguration", _s3(ctx["bucket"]), {}, {})
+    ],
+    "aws_s3_bucket_policy": lambda a, arn, tags, stage, ctx: [
+        ("s3:PutBucketPolicy", _s3(ctx["bucket"]), {}, {})
+    ],
+    "aws_s3_object": lambda a, arn, tags, stage, ctx: [
+        ("s3:PutObject", _s3(ctx["bucket"], a["key"]), {}, {})
+    ],
+    # CodeDeploy
+    "aws_codedeploy_app": lambda a, arn, tags, stage, ctx: [
+        ("codedeploy:CreateApplication", arn("codedeploy", f"application:{a['name']}"), tags, {})
+    ],
+    "aws_codedeploy_deployment_group": lambda a, arn, tags, stage, ctx: [
+        (
+            "codedeploy:CreateDeploymentGroup",
+            arn("codedeploy", f"deploymentgroup:{a['app_name']}/{a['deployment_group_name']}"),
+            tags,
+            {},
+        )
+    ],
+    # EC2: IDs only, so creations carry the Stage tag and the resources they
+    # attach to already have it. The default security group exists untagged
+    # until Terraform tags it.
+    "aws_vpc": lambda a, arn, tags, stage, ctx: [("ec2:CreateVpc", arn("ec2", "vpc/*"), tags, {})],
+    "aws_subnet": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateSubnet", arn("ec2", "subnet/*"), tags, {}),
+        ("ec2:CreateSubnet", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
+    ],
+    "aws_internet_gateway": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateInternetGateway", arn("ec2", "internet-gateway/*"), tags, {}),
+        ("ec2:AttachInternetGateway", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
+    ],
+    "aws_eip": lambda a, arn, tags, stage, ctx: [
+        ("ec2:AllocateAddress", arn("ec2", "elastic-ip/*"), tags, {})
+    ],
+    "aws_nat_gateway": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateNatGateway", arn("ec2", "natgateway/*"), tags, {}),
+        ("ec2:CreateNatGateway", arn("ec2", "subnet/subnet-0a1b2c"), {}, stage),
+        ("ec2:CreateNatGateway", arn("ec2", "elastic-ip/eipalloc-0a1b2c"), {}, stage),
+    ],
+    "aws_route_table": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateRouteTable", arn("ec2", "route-table/*"), tags, {}),
+        ("ec2:CreateRouteTable", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
+    ],
+    "aws_route": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateRoute", arn("ec2", "route-table/rtb-0a1b2c"), {}, stage)
+    ],
+    "aws_route_table_association": lambda a, arn, tags, stage, ctx: [
+        ("ec2:AssociateRouteTable", arn("ec2", "route-table/rtb-0a1b2c"), {}, stage),
+        ("ec2:AssociateRouteTable", arn("ec2", "subnet/subnet-0a1b2c"), {}, stage),
+    ],
+    "aws_security_group": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateSecurityGroup", arn("ec2", "security-group/*"), tags, {}),
+        ("ec2:CreateSecurityGroup", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
+    ],
+    "aws_default_security_group": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateTags", arn("ec2", "security-group/sg-0a1b2c"), tags, {}),
+        ("ec2:RevokeSecurityGroupEgress", arn("ec2", "security-group/sg-0a1b2c"), {}, stage),
+    ],
+    "aws_vpc_security_group_ingress_rule": lambda a, arn, tags, stage, ctx: [
+        ("ec2:AuthorizeSecurityGroupIngress", arn("ec2", "security-group/sg-0a1b2c"), {}, stage),
+        ("ec2:AuthorizeSecurityGroupIngress", arn("ec2", "security-group-rule/*"), tags, {}),
+    ],
+    "aws_vpc_security_group_egress_rule": lambda a, arn, tags, stage, ctx: [
+        ("ec2:AuthorizeSecurityGroupEgress", arn("ec2", "security-group/sg-0a1b2c"), {}, stage),
+        ("ec2:AuthorizeSecurityGroupEgress", arn("ec2", "security-group-rule/*"), tags, {}),
+    ],
+    "aws_vpc_endpoint": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateVpcEndpoint", arn("ec2", "vpc-endpoint/*"), tags, {}),
+        ("ec2:CreateVpcEndpoint", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
+        ("ec2:CreateVpcEndpoint", arn("ec2", "route-table/rtb-0a1b2c"), {}, stage),
+    ],
+    "aws_flow_log": lambda a, arn, tags, stage, ctx: [
+        ("ec2:CreateFlowLogs", arn("ec2", "vpc-flow-log/*"), tags, {}),
+        ("ec2:CreateFlowLogs", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
+    ],
+    # API Gateway: a REST API's children carry its tags for authorisation.
+    "aws_api_gateway_rest_api": lambda a, arn, tags, stage, ctx: [
+        ("apigateway:POST", arn.apigateway("/restapis"), tags, {}),
+        ("apigateway:PUT", arn.apigateway("/restapis/a1b2c3"), {}, stage),
+    ],
+    "aws_api_gateway_deployment": lambda a, arn, tags, stage, ctx: [
+        ("apigateway:POST", arn.apigateway("/restapis/a1b2c3/deployments"), {}, stage)
+    ],
+    "aws_api_gateway_stage": lambda a, arn, tags, stage, ctx: [
+        ("apigateway:POST", arn.apigateway("/restapis/a1b2c3/stages"), tags, stage)
+    ],
+    "aws_api_gateway_method_settings": lambda a, arn, tags, stage, ctx: [
+        (
+            "apigateway:PATCH",
+            arn.apigateway(f"/restapis/a1b2c3/stages/{a['stage_name']}"),
+            {},
+            stage,
+        )
+    ],
+    "aws_api_gateway_usage_plan": lambda a, arn, tags, stage, ctx: [
+        ("apigateway:POST", arn.apigateway("/usageplans"), tags, {})
+    ],
+    "aws_api_gateway_api_key": lambda a, arn, tags, stage, ctx: [
+        ("apigateway:POST", arn.apigateway("/apikeys"), tags, {})
+    ],
+    "aws_api_gateway_usage_plan_key": lambda a, arn, tags, stage, ctx: [
+        ("apigateway:POST", arn.apigateway("/usageplans/u1b2c3/keys"), {}, stage)
+    ],
+    # CloudFront: distributions take tags; origin access controls and
+    # response headers policies take none.
+    "aws_cloudfront_distribution": lambda a, arn, tags, stage, ctx: [
+        (
+            "cloudfront:CreateDistribution",
+            arn("cloudfront", "distribution/*", regional=False),
+            tags,
+            {},
+        ),
+        ("cloudfront:TagResource", arn("cloudfront", "distribution/*", regional=False), tags, {}),
+    ],
+    "aws_cloudfront_origin_access_control": lambda a, arn, tags, stage, ctx: [
+        (
+            "cloudfront:CreateOriginAccessControl",
+            arn("cloudfront", "origin-access-control/*", regional=False),
+            {},
+            {},
+        )
+    ],
+    "aws_cloudfront_response_headers_policy": lambda a, arn, tags, stage, ctx: [
+        (
+            "cloudfront:CreateResponseHeadersPolicy",
+            arn("cloudfront", "response-headers-policy/*", regional=False),
+            {},
+            {},
+        )
+    ],
+}
+
+
+def _context(plan) -> dict:
+    """What some creations need from elsewhere in the plan."""
+    buckets = list(plan.of_type("aws_s3_bucket").values())
+    groups = list(plan.of_type("aws_db_parameter_group").values())
+    topics = {a: t for a, t in plan.of_type("aws_sns_topic").items()}
+    functions = plan.output("functions") or {}
+    project_stage = f"{plan.variable('project')}-{plan.variable('stage')}"
+
+    def topic_of(subscription: dict) -> str:
+        # The subscription's topic ARN is known after apply; the module has one alarm topic.
+        (name,) = [t["name"] for a, t in topics.items() if a.endswith(".alarms")]
+        return name
+
+    return {
+        "bucket": _named(buckets[0], "bucket") if buckets else "",
+        "parameter_group": _named(groups[0], "name") if groups else "",
+        "topic_of": topic_of,
+        "extension_layers": {
+            f"{project_stage}-{name}": out.get("extension_layers", [])
+            for name, out in functions.items()
+        },
+    }
+
+
+def requests(plan) -> Iterator[tuple[str, Request]]:
+    """(address, request) for every authorisation the plan's creations need.
+
+    Raises KeyError naming a resource type CALLS does not know.
+    """
+    arn = Arns(plan.variable("region"))
+    stage = {"Stage": plan.variable("stage")}
+    ctx = _context(plan)
+    for address, change in plan.changes.items():
+        if change["mode"] != "managed" or "create" not in change["change"]["actions"]:
+            continue
+        after = change["change"]["after"] or {}
+        if change["type"] not in CALLS:
+            raise KeyError(f"{change['type']} ({address}): add what creating it asks IAM for")
+        tags = after.get("tags_all") or {}
+        for action, resource, request_tags, resource_tags in CALLS[change["type"]](
+            after, arn, tags, stage, ctx
+        ):
+            yield address, Request(action, resource, request_tags, resource_tags)
