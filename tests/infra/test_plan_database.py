@@ -65,6 +65,7 @@ EXISTING_QA_STATE = {
             {
                 "id": "db-EXISTINGQAINSTANCE",
                 "identifier": "shop-qa",
+                "address": "shop-qa.c0ffee.eu-west-1.rds.amazonaws.com",
                 "engine": "mysql",
                 "engine_version": "8.0",
                 "instance_class": "db.t4g.small",
@@ -123,25 +124,36 @@ QA_DATABASE = {
 }
 
 
-@pytest.fixture(scope="module")
-def existing_qa(terraform, cli_config, scratch) -> Plan:
-    """The module planned over a state that already holds its database (see the docstring)."""
-    root = scratch / "database-module"
+def _plan_module(terraform, cli_config, root, inputs: dict, state: dict) -> Plan:
+    """modules/database alone with `inputs`, planned over `state`; its
+    endpoint_address and client_ca_bundle outputs become root outputs."""
     shutil.copytree(TERRAFORM_DIR / "modules" / "database", root / "modules" / "database")
     shutil.copy(TERRAFORM_DIR / "ci" / "provider_override.tf", root / "provider_override.tf")
     config = {
         "provider": {"aws": {"region": "eu-west-1"}},
-        "module": {"database": {"source": "./modules/database", **QA_DATABASE}},
+        "module": {"database": {"source": "./modules/database", **inputs}},
+        "output": {
+            name: {"value": f"${{module.database.{name}}}"}
+            for name in ("endpoint_address", "client_ca_bundle")
+        },
     }
     (root / "main.tf.json").write_text(json.dumps(config))
-    tf = Terraform(root, cli_config, terraform.manifest, scratch)
+    tf = Terraform(root, cli_config, terraform.manifest, root.parent)
     tf.init()  # before the state exists: init would offer to migrate it
-    (root / "terraform.tfstate").write_text(json.dumps(EXISTING_QA_STATE))
+    (root / "terraform.tfstate").write_text(json.dumps(state))
     planned = tf.run("plan", "-refresh=false", "-lock=false", "-input=false", "-out=plan")
     assert planned.returncode == 0, planned.stderr
     shown = tf.run("show", "-json", "plan")
     assert shown.returncode == 0, shown.stderr
     return Plan(json.loads(shown.stdout))
+
+
+@pytest.fixture(scope="module")
+def existing_qa(terraform, cli_config, scratch) -> Plan:
+    """The module planned over a state that already holds its database (see the docstring)."""
+    return _plan_module(
+        terraform, cli_config, scratch / "database-module", QA_DATABASE, EXISTING_QA_STATE
+    )
 
 
 def _change(plan, address: str) -> dict:
@@ -250,3 +262,59 @@ def test_a_proxy_pool_too_small_for_the_functions_is_refused(plans):
     outcome = plans[TINY_PROXY_POOL]
     assert outcome.returncode != 0
     assert "RDS Proxy budget: a pool of 10% of max_connections 10 is 1 connections" in outcome.text
+
+
+INSTANCE_ADDRESS = "shop-qa.c0ffee.eu-west-1.rds.amazonaws.com"
+PROXY_ENDPOINT = "shop-qa.proxy-c0ffee.eu-west-1.rds.amazonaws.com"
+
+
+def _existing_behind_proxy_state() -> dict:
+    """qa's database with its proxy, both created earlier: their endpoints are known."""
+    state = json.loads(json.dumps(EXISTING_QA_STATE))
+    proxy = _resource(
+        "aws_db_proxy",
+        0,
+        {
+            "id": "shop-qa",
+            "name": "shop-qa",
+            "arn": "arn:aws:rds:eu-west-1:111122223333:db-proxy:prx-0c0ffee",
+            "endpoint": PROXY_ENDPOINT,
+            "engine_family": "MYSQL",
+            "require_tls": True,
+            "vpc_subnet_ids": QA_DATABASE["subnet_ids"],
+            "tags": {},
+            "tags_all": {},
+        },
+    )
+    proxy["instances"][0]["index_key"] = 0
+    state["resources"].append(proxy)
+    return state
+
+
+@pytest.fixture(scope="module")
+def existing_qa_behind_proxy(terraform, cli_config, scratch) -> Plan:
+    inputs = json.loads(json.dumps(QA_DATABASE))
+    inputs["database"]["enable_proxy"] = True
+    return _plan_module(
+        terraform,
+        cli_config,
+        scratch / "database-module-proxy",
+        inputs,
+        _existing_behind_proxy_state(),
+    )
+
+
+def test_behind_the_proxy_the_functions_connect_to_the_proxy_endpoint(
+    existing_qa, existing_qa_behind_proxy
+):
+    """GIVEN a database and its proxy whose endpoints exist, WHEN the module is
+    planned with enable_proxy, THEN the host it gives the functions is the
+    proxy's endpoint with the Amazon-root bundle; without, the instance's with
+    the RDS bundle. A function that kept the instance's address would bypass
+    the proxy's pool and meet the instance's certificate."""
+    change = existing_qa_behind_proxy.changes["module.database.aws_db_proxy.this[0]"]["change"]
+    assert "delete" not in change["actions"], change["actions"]
+    assert existing_qa_behind_proxy.output("endpoint_address") == PROXY_ENDPOINT
+    assert existing_qa_behind_proxy.output("client_ca_bundle") == AMAZON_ROOTS_BUNDLE
+    assert existing_qa.output("endpoint_address") == INSTANCE_ADDRESS
+    assert existing_qa.output("client_ca_bundle") == QA_DATABASE["database"]["client"]["ca_bundle"]
