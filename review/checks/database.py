@@ -196,3 +196,38 @@ def db_connection_budget(ctx: Context, out: Outcome) -> None:
             )
         else:
             out.saw(f"{db.address}: {detail}")
+
+
+@check("db-final-snapshot-name")
+def db_final_snapshot_name(ctx: Context, out: Outcome) -> None:
+    """Each database instance leaves its final snapshot under a name of its own
+
+    Snapshot names are unique per account and region: a fixed name lets only the first destroy
+    of a stage succeed (DBSnapshotAlreadyExists on every later one).
+    """
+    for db in _databases(ctx, out, "aws_db_instance"):
+        name = db.value("final_snapshot_identifier")
+        created = "create" in db.actions
+        if created and name is UNKNOWN:
+            out.saw(f"{db.address}: final snapshot named when the instance is created")
+        elif created and isinstance(name, str):
+            out.fail(
+                db.address,
+                f"final_snapshot_identifier {name!r} is fixed before the instance exists: once "
+                "a destroy has left that snapshot, every later destroy of a recreated instance "
+                "fails (DBSnapshotAlreadyExists); name it when the instance is created "
+                "(timestamp()) and keep it with lifecycle ignore_changes",
+            )
+        elif created:
+            out.cannot_verify(db.address, f"final_snapshot_identifier is {name!r}")
+        else:
+            before = (db.before or {}).get("final_snapshot_identifier")
+            if name == before:
+                out.saw(f"{db.address}: keeps its final snapshot name {before!r}")
+            else:
+                out.fail(
+                    db.address,
+                    f"renames the final snapshot of an existing instance ({before!r} -> "
+                    f"{name if name is not UNKNOWN else '(known after apply)'}): keep the name "
+                    "it was created with (lifecycle ignore_changes)",
+                )

@@ -214,7 +214,7 @@ def test_offline_plan_reports_each_step_and_writes_the_plan_json(offline_dev_pla
     ):
         assert step in result.stdout
     assert result.stdout.count("done in") == 5
-    assert "review: 17 checks, 0 failed" in result.stdout
+    assert "review: 19 checks, 0 failed" in result.stdout
     plan = json.loads((ROOT / "build/plans/dev.offline.json").read_text())
     functions = [c for c in plan["resource_changes"] if c["type"] == "aws_lambda_function"]
     assert {c["change"]["after"]["function_name"] for c in functions} == {

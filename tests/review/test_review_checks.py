@@ -77,6 +77,25 @@ def _many_permissions(plan):
         set_after(plan, address, ["source_arn"], f"{EXECUTE_API}/qa/GET/v1/products")
 
 
+def _add_account_setting(plan):
+    """API Gateway's logging role set by the stage, as dev once did."""
+    plan["resource_changes"].append(
+        {
+            "address": "aws_api_gateway_account.logging",
+            "mode": "managed",
+            "type": "aws_api_gateway_account",
+            "name": "logging",
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {
+                "actions": ["create"],
+                "before": None,
+                "after": {"reset_on_delete": None},
+                "after_unknown": {"cloudwatch_role_arn": True, "id": True},
+            },
+        }
+    )
+
+
 def _set(address, path, value):
     return lambda plan: set_after(plan, address, path, value)
 
@@ -294,6 +313,24 @@ BROKEN = {
         "db-deletion-protection",
         "module.database.aws_db_instance.this",
         "deletion_protection is not true in prod",
+    ),
+    "fixed final snapshot name": Broken(
+        "qa",
+        "first",
+        _set(
+            "module.database.aws_db_instance.this", ["final_snapshot_identifier"], "shop-qa-final"
+        ),
+        "db-final-snapshot-name",
+        "module.database.aws_db_instance.this",
+        "'shop-qa-final' is fixed before the instance exists",
+    ),
+    "account setting in a stage": Broken(
+        "dev",
+        "first",
+        _add_account_setting,
+        "account-wide-settings",
+        "aws_api_gateway_account.logging",
+        "declare it in terraform/bootstrap/",
     ),
     "reserved concurrency past max_connections": Broken(
         "dev",

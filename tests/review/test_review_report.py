@@ -66,7 +66,7 @@ def test_allowed_findings_show_their_reason(first_plan, tmp_path):
     change(plan, DATABASE)["change"]["after"]["publicly_accessible"] = True
     report = review.run(plan, "qa", allow_files=[review.DEFAULT_ALLOW_FILE, allow])
     assert report.ok
-    assert report.summary == "review: 17 checks, 0 failed, 1 allowed, 2 not applicable to qa"
+    assert report.summary == "review: 19 checks, 0 failed, 1 allowed, 2 not applicable to qa"
     assert "a bastion-less load test reaches it from the office for one week" in report.markdown
     assert f"`db-not-public` at `{DATABASE}`: publicly_accessible = true" in report.markdown
 
@@ -125,7 +125,7 @@ def test_cli_prints_markdown_writes_it_and_exits_by_outcome(first_plan, tmp_path
     assert main([str(good), "--stage", "qa", "--markdown", str(out_file)]) == 0
     printed = capsys.readouterr().out
     assert printed.rstrip().splitlines()[-1] == (
-        "review: 17 checks, 0 failed, 0 allowed, 2 not applicable to qa"
+        "review: 19 checks, 0 failed, 0 allowed, 2 not applicable to qa"
     )
     assert out_file.read_text() == printed.rstrip("\n")
 
