@@ -17,6 +17,7 @@ https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-s
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,15 +42,37 @@ class Group:
 
 @dataclass(frozen=True)
 class Pace:
-    """How often the deployment is polled, and the clock and sleep it uses (tests pass theirs)."""
+    """How often the deployment is polled, and the clock and sleep it uses (tests pass theirs).
+
+    `timeout_s` None: the configuration's own length plus MARGIN_S (patience_s).
+    """
 
     poll_s: float = 5
     sleep: object = time.sleep
     clock: object = time.monotonic
-    timeout_s: float = 3600
+    timeout_s: float | None = None
 
 
 REAL_TIME = Pace()
+# Beyond the configuration's own shifting: the hook (up to release.hook_timeout_s),
+# CodeDeploy's own steps and the alarms' last evaluation.
+MARGIN_S = 30 * 60
+_SHIFT = re.compile(r"Lambda(?:Canary10Percent(\d+)Minutes|Linear10PercentEvery(\d+)Minutes?)$")
+
+
+def patience_s(config: str) -> float:
+    """How long a deployment of `config` may take: its traffic shifting plus MARGIN_S.
+
+    A canary waits its interval once, a linear configuration nine times
+    (ten steps of 10%); all at once, and configurations the name does not
+    tell about, get the margin alone.
+    """
+    found = _SHIFT.search(config)
+    if not found:
+        return MARGIN_S
+    canary_minutes, linear_minutes = found.groups()
+    minutes = int(canary_minutes) if canary_minutes else 9 * int(linear_minutes)
+    return minutes * 60 + MARGIN_S
 
 
 @dataclass(frozen=True)
@@ -175,6 +198,7 @@ def follow(
     an alarm's state changes, so a 30-minute canary stays readable.
     """
     clock = pace.clock
+    limit = pace.timeout_s if pace.timeout_s is not None else patience_s(group.config)
     started, last, fired = clock(), None, set()
     while True:
         info = move.codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
@@ -202,9 +226,9 @@ def follow(
                 rolled_back=bool(rollback.get("rollbackDeploymentId")) or status != "Succeeded",
                 alarms_fired=sorted(fired),
             )
-        if clock() - started > pace.timeout_s:
+        if clock() - started > limit:
             raise DeployError(
-                f"deployment {deployment_id} still {status} after {pace.timeout_s:.0f} s",
+                f"deployment {deployment_id} still {status} after {limit:.0f} s",
                 hint="CodeDeploy keeps going on its own: watch it in the console or with "
                 f"aws deploy get-deployment --deployment-id {deployment_id}",
             )

@@ -140,6 +140,48 @@ def test_rollback_returns_every_alias_to_the_recorded_release(stage):
         ship.roll_back(Steps(3, out=io.StringIO()), stage.aws, NAMES, out=io.StringIO())
 
 
+@pytest.mark.parametrize(
+    ("config", "minutes"),
+    [
+        ("CodeDeployDefault.LambdaAllAtOnce", 0),
+        ("CodeDeployDefault.LambdaCanary10Percent5Minutes", 5),
+        ("CodeDeployDefault.LambdaCanary10Percent30Minutes", 30),
+        ("CodeDeployDefault.LambdaLinear10PercentEvery1Minute", 9),
+        ("CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", 90),
+    ],
+)
+def test_the_deploy_waits_as_long_as_the_configuration_shifts_plus_a_margin(config, minutes):
+    assert canary.patience_s(config) == minutes * 60 + canary.MARGIN_S
+
+
+def test_a_slow_linear_deployment_is_followed_to_its_end(stage):
+    # GIVEN prod's kind of configuration at its slowest: 10% more every 10 minutes
+    targets = stage.publish_all("release-2")
+    stage.migration({"before": "0001", "after": "0001", "head": "0001"})
+    slow = "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes"
+    polls = [("InProgress", lambda: None, None)]
+    for step in range(1, 10):  # one poll a minute, 10% more every ten
+        polls += [("InProgress", stage.route("2", step / 10), None)] * 10
+    polls.append(("Succeeded", stage.settle("2"), None))
+    stage.deployment("1", "2", polls, group_config=slow)
+    out = io.StringIO()
+    # WHEN the deploy follows it for its 90 minutes
+    roll_out(stage, targets, out)
+    # THEN it waits to the end instead of giving up after an hour
+    assert " 90% on version 2" in out.getvalue()
+    assert ship.serving(stage.lam, NAMES)["api"] == "2"
+
+
+def test_a_deployment_stuck_beyond_its_configuration_stops_the_deploy(stage):
+    targets = stage.publish_all("release-2")
+    stage.migration({"before": "0001", "after": "0001", "head": "0001"})
+    stuck = [("InProgress", lambda: None, None)] * (canary.MARGIN_S // 60 + 2)
+    stage.deployment("1", "2", stuck, group_config="CodeDeployDefault.LambdaAllAtOnce")
+    with pytest.raises(DeployError, match=r"still InProgress after 1800 s") as stopped:
+        roll_out(stage, targets, io.StringIO())
+    assert "aws deploy get-deployment" in stopped.value.hint
+
+
 def _release(version: str, commit: str, **extra) -> dict:
     versions = dict.fromkeys(ship.FUNCTIONS, version)
     return {**history.new_release("qa", versions, commit=commit, by="x", now=0), **extra}

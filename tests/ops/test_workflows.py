@@ -82,6 +82,20 @@ def test_main_deploys_qa_then_prod_through_oidc_roles_and_an_approved_environmen
     assert "aws-access-key-id" not in text and "secrets." not in text
 
 
+def test_each_deploy_job_outlasts_its_stages_canary():
+    """A job GitHub cancels mid-canary leaves CodeDeploy going and no release
+    recorded: each deploy job's timeout holds the stage's configuration as the
+    deploy waits for it (deploy.canary.patience_s) plus 45 minutes for the rest
+    of make deploy (a first apply creates the database and CloudFront)."""
+    from deploy.canary import patience_s
+
+    jobs = workflow("deploy.yml")["jobs"]
+    for stage in ("qa", "prod"):
+        tfvars = (ROOT / "envs" / f"{stage}.tfvars").read_text()
+        config = re.search(r'deployment_config\s*=\s*"([^"]+)"', tfvars).group(1)
+        assert jobs[stage]["timeout-minutes"] * 60 >= patience_s(config) + 45 * 60, stage
+
+
 def test_drift_runs_nightly_per_stage_with_the_read_only_role():
     drift = workflow("drift.yml")
     assert drift[True]["schedule"][0]["cron"]

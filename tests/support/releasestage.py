@@ -91,7 +91,14 @@ class Stage:
             {"FunctionName": "shop-qa-migrate:qa", "Payload": b'{"action": "upgrade"}'},
         )
 
-    def deployment(self, current: str, target: str, script: list[tuple], config=None) -> None:
+    def deployment(
+        self,
+        current: str,
+        target: str,
+        script: list[tuple],
+        config=None,
+        group_config="CodeDeployDefault.LambdaCanary10Percent5Minutes",
+    ) -> None:
         """Queue CodeDeploy's answers: one (status, effect, error) per poll.
 
         `effect` runs before that poll's answer is read, as CodeDeploy or
@@ -103,7 +110,7 @@ class Stage:
                 "deploymentGroupInfo": {
                     "applicationName": NAMES.application,
                     "deploymentGroupName": NAMES.group,
-                    "deploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+                    "deploymentConfigName": group_config,
                     "alarmConfiguration": {
                         "enabled": True,
                         "alarms": [{"name": a} for a in ALARMS],
