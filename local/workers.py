@@ -257,6 +257,19 @@ class Pool:
                 ],
             }
 
+    def reclaim_idle(self) -> int:
+        """Stop every idle worker, as Lambda reclaims idle environments; return how many.
+
+        The next invocations start new environments (with SnapStart, restored
+        from the same snapshot); busy workers are left to finish.
+        """
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._all = [w for w in self._all if w not in idle]
+        for worker in idle:
+            worker.stop()
+        return len(idle)
+
     def close(self) -> None:
         """Stop every worker (busy ones are killed)."""
         with self._lock:
