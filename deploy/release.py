@@ -142,11 +142,23 @@ def run_migrations(lambda_client, alias_arn: str) -> dict:
     """Invoke the migrate alias and return its answer; raise DeployError if it failed.
 
     The error names what the function itself raised (its errorType and
-    errorMessage), not a client-side timeout or retry.
+    errorMessage), not a client-side timeout or retry. An invocation that
+    fails on the way (throttled: migrate runs one at a time; the connection
+    lost) is a DeployError too, never a traceback.
     """
-    response = lambda_client.invoke(
-        FunctionName=alias_arn, Payload=json.dumps({"action": "upgrade"}).encode()
-    )
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = lambda_client.invoke(
+            FunctionName=alias_arn, Payload=json.dumps({"action": "upgrade"}).encode()
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise DeployError(
+            f"the migrate invocation failed ({type(exc).__name__}: {exc}); nothing says "
+            "whether the migrations ran",
+            hint="read the migrate function's logs (make logs ENV=<stage> FN=migrate); once "
+            "it is idle, deploy again (migrate upgrades from the revision the database records)",
+        ) from exc
     body = response["Payload"].read().decode()
     if response.get("FunctionError"):
         try:

@@ -51,6 +51,24 @@ def test_a_failed_migration_leaves_the_old_version_serving(stage):
     assert ship.serving(stage.lam, NAMES) == dict.fromkeys(ship.FUNCTIONS, "1")
 
 
+def test_a_throttled_migrate_invocation_stops_the_deploy_without_a_traceback(stage):
+    # GIVEN migrate (reserved concurrency 1) still busy, so Lambda refuses the invoke
+    targets = stage.publish_all("release-2")
+    stage.invoke.add_client_error(
+        "invoke",
+        service_error_code="TooManyRequestsException",
+        service_message="Rate Exceeded.",
+        http_status_code=429,
+    )
+    # WHEN the deploy migrates
+    with pytest.raises(DeployError) as failed:
+        roll_out(stage, targets, io.StringIO())
+    # THEN it stops with the reason, and every alias, migrate included, is on release 1
+    assert "the migrate invocation failed (TooManyRequestsException" in failed.value.message
+    assert "every serving alias still runs the old version" in failed.value.message
+    assert ship.serving(stage.lam, NAMES) == dict.fromkeys(ship.FUNCTIONS, "1")
+
+
 def test_an_alarm_during_the_canary_rolls_back_and_the_deploy_fails(stage):
     targets = stage.publish_all("release-2")
     stage.migration({"before": "0001", "after": "0001", "head": "0001"})
