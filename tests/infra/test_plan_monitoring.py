@@ -25,12 +25,20 @@ def test_alarms_watch_backlog_age_parked_rows_and_the_503_rate(plan, stage, tfva
     assert backlog["treat_missing_data"] == "breaching"  # a silent relay is an outage too
     parked = app["notifications-parked"]
     assert parked["metric_name"] == "NotificationsParked" and parked["threshold"] == 1
+    # One parked row in a period is enough for a person to look.
+    assert (parked["statistic"], parked["comparison_operator"]) == (
+        "Sum",
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert parked["dimensions"] == {"Stage": stage} and parked["evaluation_periods"] == 1
     rate = app["api-503-rate"]
     queries = {q["id"]: q for q in rate["metric_query"]}
     assert queries["unavailable"]["metric"][0]["metric_name"] == "ServiceUnavailable"
     assert queries["unavailable"]["metric"][0]["dimensions"] == {"Stage": stage}
     assert queries["requests"]["metric"][0]["namespace"] == "AWS/ApiGateway"
     assert "unavailable / requests" in queries["rate"]["expression"]
+    assert rate["comparison_operator"] == "GreaterThanThreshold"
+    assert rate["threshold"] == tfvars["monitoring"].get("unavailable_rate_percent", 5)
     for alarm in (backlog, parked, rate):
         assert alarm["alarm_name"].startswith(prefix)
     # The stage's alarm topic (known at apply) is the only action.
