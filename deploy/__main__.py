@@ -241,7 +241,7 @@ def rollback(args) -> None:
 def roll_back_stage(
     aws: ship.Aws, names: ship.Names, *, out=None, pace: canary.Pace = canary.REAL_TIME
 ) -> dict:
-    """`make rollback`: every alias back to the release before the serving one, and
+    """`make rollback`: every alias back to the last release that served before this one, and
     what that was; return that release."""
     out = out or sys.stdout
     target = ship.roll_back(Steps(3, out=out, clock=pace.clock), aws, names, out=out, pace=pace)

@@ -24,7 +24,7 @@ deploy: venv ## Build, plan, apply ENV=<stage>, migrate, canary through CodeDepl
 destroy: venv ## Destroy ENV=<stage> (asks for the stage name unless YES=1)
 	@$(PY) -m deploy destroy --env "$(ENV)" $(if $(YES),--yes)
 
-rollback: venv ## Return every alias of ENV=<stage> to the release before the serving one (through CodeDeploy)
+rollback: venv ## Return every alias of ENV=<stage> to the last release that served before the serving one (through CodeDeploy)
 	@$(PY) -m deploy rollback --env "$(ENV)"
 
 releases: venv ## List ENV=<stage>'s recorded releases, newest first, marking the serving one
