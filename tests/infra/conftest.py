@@ -311,6 +311,35 @@ class Terraform:
         return Outcome(result.returncode, errors)
 
 
+def plan_module(
+    terraform: Terraform,
+    cli_config: Path | None,
+    root: Path,
+    module: str,
+    inputs: dict,
+    state: dict,
+    outputs: tuple[str, ...] = (),
+) -> Plan:
+    """Plan terraform/modules/<module> alone in a small root of its own at `root`,
+    called as `module.<module>` with `inputs`, over `state` (a state file's JSON);
+    the module's `outputs` named become root outputs."""
+    shutil.copytree(TERRAFORM_DIR / "modules" / module, root / "modules" / module)
+    shutil.copy(TERRAFORM_DIR / "ci" / "provider_override.tf", root / "provider_override.tf")
+    config = {
+        "provider": {"aws": {"region": "eu-west-1"}},
+        "module": {module: {"source": f"./modules/{module}", **inputs}},
+    }
+    if outputs:
+        config["output"] = {name: {"value": f"${{module.{module}.{name}}}"} for name in outputs}
+    (root / "main.tf.json").write_text(json.dumps(config))
+    tf = Terraform(root, cli_config, terraform.manifest, root.parent)
+    tf.init()  # before the state exists: init would offer to migrate it
+    (root / "terraform.tfstate").write_text(json.dumps(state))
+    planned = tf.run("plan", "-refresh=false", "-lock=false", "-input=false", "-out=plan")
+    assert planned.returncode == 0, planned.stderr
+    return tf.show(root / "plan")
+
+
 def checkout(scratch: Path, name: str) -> Path:
     """Copy the root and the contract into scratch/name with the CI overrides; return the root."""
     target = scratch / name

@@ -12,11 +12,10 @@ Terraform knows about what exists.
 """
 
 import json
-import shutil
 
 import pytest
 
-from .conftest import TERRAFORM_DIR, Plan, Scenario, Terraform
+from .conftest import Plan, Scenario, plan_module
 from .test_plan_network import PROXY
 
 PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
@@ -124,35 +123,21 @@ QA_DATABASE = {
 }
 
 
-def _plan_module(terraform, cli_config, root, inputs: dict, state: dict) -> Plan:
-    """modules/database alone with `inputs`, planned over `state`; its
-    endpoint_address and client_ca_bundle outputs become root outputs."""
-    shutil.copytree(TERRAFORM_DIR / "modules" / "database", root / "modules" / "database")
-    shutil.copy(TERRAFORM_DIR / "ci" / "provider_override.tf", root / "provider_override.tf")
-    config = {
-        "provider": {"aws": {"region": "eu-west-1"}},
-        "module": {"database": {"source": "./modules/database", **inputs}},
-        "output": {
-            name: {"value": f"${{module.database.{name}}}"}
-            for name in ("endpoint_address", "client_ca_bundle")
-        },
-    }
-    (root / "main.tf.json").write_text(json.dumps(config))
-    tf = Terraform(root, cli_config, terraform.manifest, root.parent)
-    tf.init()  # before the state exists: init would offer to migrate it
-    (root / "terraform.tfstate").write_text(json.dumps(state))
-    planned = tf.run("plan", "-refresh=false", "-lock=false", "-input=false", "-out=plan")
-    assert planned.returncode == 0, planned.stderr
-    shown = tf.run("show", "-json", "plan")
-    assert shown.returncode == 0, shown.stderr
-    return Plan(json.loads(shown.stdout))
+# The outputs the functions connect with, as root outputs of the module's plan.
+CLIENT_OUTPUTS = ("endpoint_address", "client_ca_bundle")
 
 
 @pytest.fixture(scope="module")
 def existing_qa(terraform, cli_config, scratch) -> Plan:
     """The module planned over a state that already holds its database (see the docstring)."""
-    return _plan_module(
-        terraform, cli_config, scratch / "database-module", QA_DATABASE, EXISTING_QA_STATE
+    return plan_module(
+        terraform,
+        cli_config,
+        scratch / "database-module",
+        "database",
+        QA_DATABASE,
+        EXISTING_QA_STATE,
+        CLIENT_OUTPUTS,
     )
 
 
@@ -295,12 +280,14 @@ def _existing_behind_proxy_state() -> dict:
 def existing_qa_behind_proxy(terraform, cli_config, scratch) -> Plan:
     inputs = json.loads(json.dumps(QA_DATABASE))
     inputs["database"]["enable_proxy"] = True
-    return _plan_module(
+    return plan_module(
         terraform,
         cli_config,
         scratch / "database-module-proxy",
+        "database",
         inputs,
         _existing_behind_proxy_state(),
+        CLIENT_OUTPUTS,
     )
 
 

@@ -11,11 +11,10 @@ plan must publish a version and leave the alias as it is. Offline
 
 import json
 import re
-import shutil
 
 import pytest
 
-from .conftest import HOOKS, TERRAFORM_DIR, Plan, Terraform
+from .conftest import HOOKS, Plan, plan_module
 
 PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
 ARN = "arn:aws:lambda:eu-west-1:111122223333:function:shop-qa-api"
@@ -89,7 +88,7 @@ def test_the_pretraffic_hook_smoke_tests_api_versions_and_answers_its_group(plan
 
 def _resource(type_: str, attributes: dict, depends_on=()) -> dict:
     return {
-        "module": "module.fn",
+        "module": "module.function",
         "mode": "managed",
         "type": type_,
         "name": "this",
@@ -140,7 +139,7 @@ RELEASED_STATE = {
                 "description": "Stage qa; rollback points it at an earlier version",
                 "routing_config": [{"additional_version_weights": {"3": 0.1}}],
             },
-            depends_on=["module.fn.aws_lambda_function.this"],
+            depends_on=["module.function.aws_lambda_function.this"],
         ),
     ],
 }
@@ -148,58 +147,43 @@ RELEASED_STATE = {
 
 @pytest.fixture(scope="module")
 def released_alias(terraform, cli_config, scratch) -> Plan:
-    root = scratch / "function-module"
-    shutil.copytree(TERRAFORM_DIR / "modules" / "function", root / "modules" / "function")
-    shutil.copy(TERRAFORM_DIR / "ci" / "provider_override.tf", root / "provider_override.tf")
     api = json.loads(terraform.manifest.read_text())["functions"]["api"]
     package_root = terraform.manifest.parent.parent
-    config = {
-        "provider": {"aws": {"region": "eu-west-1"}},
-        "module": {
-            "fn": {
-                "source": "./modules/function",
-                "name": "shop-qa-api",
-                "description": "the api, with new code",
-                "alias_name": "qa",
-                "settings": {
-                    "memory_mb": 512,
-                    "timeout_s": 10,
-                    "architecture": "x86_64",
-                    "reserved_concurrency": 10,
-                    "provisioned_concurrency": 0,
-                    "snap_start": False,
-                    "log_retention_days": 14,
-                },
-                "package": {
-                    "filename": str(package_root / api["path"]),
-                    "source_code_hash": api["sha256_base64"],
-                    "handler": api["handler"],
-                    "runtime": "python3.12",
-                    "architecture": "x86_64",
-                    "layer_arns": [],
-                },
-            }
+    inputs = {
+        "name": "shop-qa-api",
+        "description": "the api, with new code",
+        "alias_name": "qa",
+        "settings": {
+            "memory_mb": 512,
+            "timeout_s": 10,
+            "architecture": "x86_64",
+            "reserved_concurrency": 10,
+            "provisioned_concurrency": 0,
+            "snap_start": False,
+            "log_retention_days": 14,
+        },
+        "package": {
+            "filename": str(package_root / api["path"]),
+            "source_code_hash": api["sha256_base64"],
+            "handler": api["handler"],
+            "runtime": "python3.12",
+            "architecture": "x86_64",
+            "layer_arns": [],
         },
     }
-    (root / "main.tf.json").write_text(json.dumps(config))
-    tf = Terraform(root, cli_config, terraform.manifest, scratch)
-    tf.init()  # before the state exists: init would offer to migrate it
-    (root / "terraform.tfstate").write_text(json.dumps(RELEASED_STATE))
-    planned = tf.run("plan", "-refresh=false", "-lock=false", "-input=false", "-out=plan")
-    assert planned.returncode == 0, planned.stderr
-    shown = tf.run("show", "-json", "plan")
-    assert shown.returncode == 0, shown.stderr
-    return Plan(json.loads(shown.stdout))
+    return plan_module(
+        terraform, cli_config, scratch / "function-module", "function", inputs, RELEASED_STATE
+    )
 
 
 def test_new_code_publishes_a_version_and_leaves_the_alias_to_codedeploy(released_alias):
     # GIVEN the alias on version 2, mid-canary to 3, and a new build of the code
-    planned = released_alias.changes["module.fn.aws_lambda_function.this"]
+    planned = released_alias.changes["module.function.aws_lambda_function.this"]
     function = planned["change"]
     assert function["actions"] == ["update"], planned.get("replace_paths")
     assert function["after_unknown"].get("version") is True  # a new version is published
     # THEN Terraform neither moves the alias to it nor drops CodeDeploy's routing
-    alias = released_alias.changes["module.fn.aws_lambda_alias.this"]["change"]
+    alias = released_alias.changes["module.function.aws_lambda_alias.this"]["change"]
     assert alias["after"].get("function_version") == "2", "the plan moves the alias"
     assert alias["after"].get("routing_config") == [{"additional_version_weights": {"3": 0.1}}]
     assert alias["actions"] in (["no-op"], ["update"])
