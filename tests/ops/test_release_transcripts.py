@@ -189,20 +189,7 @@ def test_make_deploy_from_the_apply_to_a_finished_canary(stage, web):
 def test_make_deploy_whose_canary_fires_an_alarm(stage):
     targets = stage.publish_all("release-2")
     stage.migration({"action": "upgrade", "before": "0001", "after": "0001", "head": "0001"})
-    stage.deployment(
-        "1",
-        "2",
-        [
-            ("InProgress", lambda: None, None),
-            ("InProgress", stage.route("2", 0.1), None),
-            ("InProgress", stage.alarm("shop-qa-api-errors"), None),
-            (
-                "Stopped",
-                stage.settle("1"),
-                "One or more alarms have been activated: shop-qa-api-errors",
-            ),
-        ],
-    )
+    stage.canary_stopped_by_alarm("1", "2")
     out = io.StringIO()
     with pytest.raises(DeployError) as failed:
         release_applied(

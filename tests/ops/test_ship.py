@@ -72,20 +72,7 @@ def test_a_throttled_migrate_invocation_stops_the_deploy_without_a_traceback(sta
 def test_an_alarm_during_the_canary_rolls_back_and_the_deploy_fails(stage):
     targets = stage.publish_all("release-2")
     stage.migration({"before": "0001", "after": "0001", "head": "0001"})
-    stage.deployment(
-        "1",
-        "2",
-        [
-            ("InProgress", lambda: None, None),
-            ("InProgress", stage.route("2", 0.1), None),
-            ("InProgress", stage.alarm("shop-qa-api-errors"), None),
-            (
-                "Stopped",
-                stage.settle("1"),
-                "One or more alarms have been activated: shop-qa-api-errors",
-            ),
-        ],
-    )
+    stage.canary_stopped_by_alarm("1", "2")
     out = io.StringIO()
     with pytest.raises(DeployError) as failed:
         roll_out(stage, targets, out)

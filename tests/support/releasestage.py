@@ -147,6 +147,23 @@ class Stage:
                 "get_deployment", {"deploymentInfo": info}, {"deploymentId": f"d-{target}EXAMPLE"}
             )
 
+    def canary_stopped_by_alarm(self, current: str, target: str, alarm: str = ALARMS[0]) -> None:
+        """Queue a canary to `target` that `alarm` stops at 10 %, rolled back to `current`."""
+        self.deployment(
+            current,
+            target,
+            [
+                ("InProgress", lambda: None, None),
+                ("InProgress", self.route(target, 0.1), None),
+                ("InProgress", self.alarm(alarm), None),
+                (
+                    "Stopped",
+                    self.settle(current),
+                    f"One or more alarms have been activated: {alarm}",
+                ),
+            ],
+        )
+
     # What CodeDeploy and CloudWatch do between polls.
     def route(self, target: str, weight: float):
         return lambda: self.lam.update_alias(
