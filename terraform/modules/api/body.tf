@@ -10,8 +10,9 @@
 # - parameters are inlined and keep only name, in, required, description and
 #   the schema's type (the import ignores the rest; the handler validates);
 # - models lose keywords outside JSON Schema draft 4 as the gateway reads it
-#   (example, nullable, additionalProperties, default), at the depth the
-#   contract uses them: a model's top level, its properties and its items.
+#   (example, nullable, additionalProperties, readOnly, deprecated), at the
+#   depth the contract uses them: a model's top level, its properties and
+#   its items.
 # tests/infra/test_plan_contract_import.py checks the rendered body rule by
 # rule, at any depth.
 locals {
