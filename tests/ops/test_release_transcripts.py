@@ -26,7 +26,7 @@ import pytest
 from deploy import history, ship
 from deploy.__main__ import APPLY_STEP, DEPLOY_STEPS, explain, release_applied, roll_back_stage
 from deploy.steps import DeployError, Steps
-from support.releasestage import NAMES, REGION, canary_that_succeeds
+from support.releasestage import NAMES, REGION, canary_that_succeeds, rollback_that_succeeds
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "terraform.md"
@@ -226,12 +226,7 @@ def test_make_rollback(stage):
         pace=stage.pace(),
     )
     ship.record(stage.aws, NAMES, commit="2" * 40, by="bob", keep=5, out=io.StringIO(), now=NOW)
-    stage.deployment(
-        "2",
-        "1",
-        [("InProgress", lambda: None, None), ("Succeeded", stage.settle("1"), None)],
-        config="CodeDeployDefault.LambdaAllAtOnce",
-    )
+    rollback_that_succeeds(stage, "2", "1")
     out = io.StringIO()
     # WHEN make rollback runs
     target = roll_back_stage(stage.aws, NAMES, out=out, pace=stage.pace())

@@ -21,7 +21,14 @@ import pytest
 
 from deploy import canary, history, release, ship
 from deploy.steps import DeployError, Steps
-from support.releasestage import NAMES, REGION, canary_that_succeeds, publish, roll_out
+from support.releasestage import (
+    NAMES,
+    REGION,
+    canary_that_succeeds,
+    publish,
+    roll_out,
+    rollback_that_succeeds,
+)
 
 
 def test_migrate_client_waits_longer_than_the_function_and_never_retries():
@@ -117,21 +124,23 @@ def test_a_second_deploy_after_a_failed_one_succeeds_and_is_recorded(stage):
     assert history.published(stage.lam, NAMES.function("api")) == ["3"]
 
 
+def shipped(stage, release: str, *, serving: str, schema: tuple[str, str], by: str) -> None:
+    """Deploy release N through a canary from the `serving` one, its migration taking
+    the schema from schema[0] to schema[1], and record it (commit N * 40, by `by`)."""
+    targets = stage.publish_all(f"release-{release}")
+    before, after = schema
+    stage.migration({"before": before, "after": after, "head": after})
+    canary_that_succeeds(stage, serving, release)
+    roll_out(stage, targets, io.StringIO())
+    ship.record(stage.aws, NAMES, commit=release * 40, by=by, keep=5, out=io.StringIO())
+
+
 def test_rollback_returns_every_alias_to_the_recorded_release(stage):
     # GIVEN release 1 recorded, then release 2 deployed and recorded
     ship.record(stage.aws, NAMES, commit="1" * 40, by="alice", keep=5, out=io.StringIO())
-    targets = stage.publish_all("release-2")
-    stage.migration({"before": "0001", "after": "0002", "head": "0002"})
-    canary_that_succeeds(stage, "1", "2")
-    roll_out(stage, targets, io.StringIO())
-    ship.record(stage.aws, NAMES, commit="2" * 40, by="bob", keep=5, out=io.StringIO())
+    shipped(stage, "2", serving="1", schema=("0001", "0002"), by="bob")
     # WHEN rolling back (all at once: that code already served)
-    stage.deployment(
-        "2",
-        "1",
-        [("InProgress", lambda: None, None), ("Succeeded", stage.settle("1"), None)],
-        config=canary.ALL_AT_ONCE,
-    )
+    rollback_that_succeeds(stage, "2", "1")
     out = io.StringIO()
     target = ship.roll_back(Steps(3, out=out), stage.aws, NAMES, out=out, pace=stage.pace())
     # THEN every alias serves release 1 again, the api through CodeDeploy
@@ -210,25 +219,15 @@ def test_rollback_goes_to_what_served_last_never_to_a_release_rolled_back_from()
 def test_a_rollback_after_the_next_deploy_returns_to_what_served_last(stage):
     # GIVEN release 1 recorded, release 2 deployed, recorded and rolled back
     ship.record(stage.aws, NAMES, commit="1" * 40, by="alice", keep=5, out=io.StringIO())
-    two = stage.publish_all("release-2")
-    stage.migration({"before": "0001", "after": "0002", "head": "0002"})
-    canary_that_succeeds(stage, "1", "2")
-    roll_out(stage, two, io.StringIO())
-    ship.record(stage.aws, NAMES, commit="2" * 40, by="bob", keep=5, out=io.StringIO())
-    back = [("InProgress", lambda: None, None), ("Succeeded", stage.settle("1"), None)]
-    stage.deployment("2", "1", back, config=canary.ALL_AT_ONCE)
+    shipped(stage, "2", serving="1", schema=("0001", "0002"), by="bob")
+    rollback_that_succeeds(stage, "2", "1")
     out = io.StringIO()
     ship.roll_back(Steps(3, out=out), stage.aws, NAMES, out=out, pace=stage.pace())
     assert f"leaving:     commit {'2' * 12}" in out.getvalue()
     # AND release 3 deployed and recorded
-    three = stage.publish_all("release-3")
-    stage.migration({"before": "0002", "after": "0002", "head": "0002"})
-    canary_that_succeeds(stage, "1", "3")
-    roll_out(stage, three, io.StringIO())
-    ship.record(stage.aws, NAMES, commit="3" * 40, by="carol", keep=5, out=io.StringIO())
+    shipped(stage, "3", serving="1", schema=("0002", "0002"), by="carol")
     # WHEN release 3 is rolled back
-    back = [("InProgress", lambda: None, None), ("Succeeded", stage.settle("1"), None)]
-    stage.deployment("3", "1", back, config=canary.ALL_AT_ONCE)
+    rollback_that_succeeds(stage, "3", "1")
     target = ship.roll_back(
         Steps(3, out=io.StringIO()), stage.aws, NAMES, out=io.StringIO(), pace=stage.pace()
     )

@@ -239,6 +239,16 @@ def roll_out(stage: Stage, targets: dict, out: io.StringIO) -> None:
     )
 
 
+def rollback_that_succeeds(stage: Stage, current: str, target: str) -> None:
+    """Queue CodeDeploy's all-at-once return of the api from `current` to `target`."""
+    stage.deployment(
+        current,
+        target,
+        [("InProgress", lambda: None, None), ("Succeeded", stage.settle(target), None)],
+        config=canary.ALL_AT_ONCE,
+    )
+
+
 def canary_that_succeeds(stage: Stage, current: str, target: str) -> None:
     stage.deployment(
         current,
