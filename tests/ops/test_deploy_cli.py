@@ -250,6 +250,23 @@ def test_the_pull_request_comment_is_rendered_from_the_real_plan(offline_dev_pla
     assert "<details><summary>dev: review</summary>" in body
     assert "## Terraform plan review: dev" in body  # the review itself, folded
     assert out.read_text() == body and len(body) < comment.LIMIT
+    # AND the command the workflow runs writes that body from build/plans/
+    command_out = tmp_path / "from-the-command.md"
+    ran = run(
+        "pr-comment",
+        "--commit",
+        "0123456789abcdef",
+        "--run-url",
+        "https://ci/run/1",
+        "--out",
+        str(command_out),
+    )
+    assert ran.returncode == 0, ran.stderr
+    written = command_out.read_text()
+    assert f"==> {command_out} ({len(written)} characters)" in ran.stdout
+    assert written.splitlines()[0] == comment.MARKER
+    assert row in written and "([run](https://ci/run/1))" in written
+    assert "<details><summary>dev: review</summary>" in written
 
 
 def test_a_huge_review_is_cut_to_fit_one_comment():
