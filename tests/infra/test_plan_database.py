@@ -253,9 +253,33 @@ INSTANCE_ADDRESS = "shop-qa.c0ffee.eu-west-1.rds.amazonaws.com"
 PROXY_ENDPOINT = "shop-qa.proxy-c0ffee.eu-west-1.rds.amazonaws.com"
 
 
+MASTER_SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0c0ffee-AbCdEf"
+APP_SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop-qa-db-app-0001-GhIjKl"
+
+
 def _existing_behind_proxy_state() -> dict:
-    """qa's database with its proxy, both created earlier: their endpoints are known."""
+    """qa's database with its proxy and both login secrets, created earlier:
+    their endpoints and ARNs are known."""
     state = json.loads(json.dumps(EXISTING_QA_STATE))
+    (instance,) = [r for r in state["resources"] if r["type"] == "aws_db_instance"]
+    instance["instances"][0]["attributes"]["master_user_secret"] = [
+        {"secret_arn": MASTER_SECRET, "kms_key_id": "", "secret_status": "active"}
+    ]
+    app = _resource(
+        "aws_secretsmanager_secret",
+        0,
+        {
+            "id": APP_SECRET,
+            "arn": APP_SECRET,
+            "name": APP_SECRET.split(":")[-1],
+            "name_prefix": "shop-qa-db-app-",
+            "recovery_window_in_days": 7,
+            "tags": {},
+            "tags_all": {},
+        },
+    )
+    app["name"] = "app"
+    state["resources"].append(app)
     proxy = _resource(
         "aws_db_proxy",
         0,
@@ -305,3 +329,39 @@ def test_behind_the_proxy_the_functions_connect_to_the_proxy_endpoint(
     assert existing_qa_behind_proxy.output("client_ca_bundle") == AMAZON_ROOTS_BUNDLE
     assert existing_qa.output("endpoint_address") == INSTANCE_ADDRESS
     assert existing_qa.output("client_ca_bundle") == QA_DATABASE["database"]["client"]["ca_bundle"]
+
+
+def test_behind_the_proxy_each_login_has_its_secret_and_the_proxy_may_read_both(
+    existing_qa_behind_proxy,
+):
+    """RDS Proxy answers a login only for a user one of its `auth` secrets names
+    (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html).
+    GIVEN the proxy switched on, THEN its auth lists the master secret (migrate)
+    and the application secret (api, report), and its role may read exactly
+    those two: without the app secret every api and report login is refused."""
+    proxy = existing_qa_behind_proxy.after("module.database.aws_db_proxy.this[0]")
+    auth = {entry["secret_arn"]: entry for entry in proxy["auth"]}
+    assert set(auth) == {MASTER_SECRET, APP_SECRET}
+    for entry in auth.values():
+        assert (entry["auth_scheme"], entry["iam_auth"]) == ("SECRETS", "DISABLED")
+    # The role's policy document, read at apply (it follows the instance's update)
+    document = "module.database.data.aws_iam_policy_document.proxy[0]"
+    statements = existing_qa_behind_proxy.after(document)["statement"]
+    readable = set()
+    for statement in statements:
+        assert statement["actions"] == ["secretsmanager:GetSecretValue"]
+        assert statement.get("effect") in ("Allow", None)
+        readable.update(statement["resources"])
+    assert readable == {MASTER_SECRET, APP_SECRET}
+
+
+def test_the_stage_behind_the_proxy_gives_it_the_secret_the_functions_log_in_with(plans):
+    """The full stage with the proxy on (prod's tfvars): besides the master
+    secret, the proxy's auth names the module's app secret, the one api and
+    report read their login from (SHOP_DB_SECRET_ARN)."""
+    plan = plans[PROXY]
+    (proxy,) = plan.of_type("aws_db_proxy").values()
+    assert len(proxy["auth"]) == 2
+    config = plan.module_resource_config("database", "aws_db_proxy.this")
+    secrets = [auth["secret_arn"]["references"] for auth in config["expressions"]["auth"]]
+    assert ["aws_secretsmanager_secret.app.arn", "aws_secretsmanager_secret.app"] in secrets

@@ -13,10 +13,20 @@ data "aws_iam_policy_document" "proxy_assume" {
 data "aws_iam_policy_document" "proxy" {
   count = var.database.enable_proxy ? 1 : 0
 
+  # Both secrets are encrypted with the AWS-managed aws/secretsmanager key,
+  # whose key policy lets any principal of the account decrypt through
+  # Secrets Manager: no kms:Decrypt statement is needed. A customer-managed
+  # key on either secret would need one here, conditioned on kms:ViaService.
   statement {
     sid       = "ReadMasterSecret"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [aws_db_instance.this.master_user_secret[0].secret_arn]
+  }
+
+  statement {
+    sid       = "ReadAppSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.app.arn]
   }
 }
 
@@ -30,7 +40,7 @@ resource "aws_iam_role" "proxy" {
 resource "aws_iam_role_policy" "proxy" {
   count = var.database.enable_proxy ? 1 : 0
 
-  name   = "read-master-secret"
+  name   = "read-login-secrets"
   role   = aws_iam_role.proxy[0].id
   policy = data.aws_iam_policy_document.proxy[0].json
 }

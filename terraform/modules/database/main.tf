@@ -224,10 +224,27 @@ resource "aws_db_proxy" "this" {
   vpc_security_group_ids = [aws_security_group.proxy[0].id]
   require_tls            = true
 
+  # One auth entry per database user a client logs in as: the proxy answers a
+  # login only for a user one of its secrets names
+  # (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html:
+  # "a separate Secrets Manager secret for each database user account that the
+  # proxy connects to"). migrate logs in as the master user; api and report as
+  # the application user the app secret names at the time (app_a or app_b:
+  # the proxy reads the secret's current version only, so after a rotation it
+  # refuses the former user and the functions re-read the secret, see
+  # docs/terraform.md).
   auth {
+    description = "master user (migrate)"
     auth_scheme = "SECRETS"
     iam_auth    = "DISABLED"
     secret_arn  = aws_db_instance.this.master_user_secret[0].secret_arn
+  }
+
+  auth {
+    description = "application user (api, report)"
+    auth_scheme = "SECRETS"
+    iam_auth    = "DISABLED"
+    secret_arn  = aws_secretsmanager_secret.app.arn
   }
 }
 
