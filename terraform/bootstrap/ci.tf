@@ -62,7 +62,9 @@ resource "aws_iam_role" "ci_plan" {
 }
 
 # Refreshing a plan reads every kind of resource the stages have; AWS's
-# ReadOnlyAccess is the maintained list of those read actions.
+# ReadOnlyAccess is the maintained list of those read actions. Its s3:Get*
+# also covers `terraform init`'s read of the default workspace's state (the
+# key at the bucket's root), which the apply roles are granted by name.
 resource "aws_iam_role_policy_attachment" "ci_plan_read_only" {
   role       = aws_iam_role.ci_plan.name
   policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"

@@ -35,6 +35,17 @@ data "aws_iam_policy_document" "ci_apply" {
     resources = [local.state_arn]
   }
 
+  # `terraform init` runs in the default workspace before make deploy
+  # selects the stage's, and reads that workspace's state (the backend's
+  # key at the bucket's root, which no stage writes) for the providers it
+  # needs. S3 answers a read the caller may not make with 403 even when the
+  # key is missing, and init stops there: a read of that one key.
+  statement {
+    sid       = "DefaultWorkspaceState"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.state_arn}/terraform.tfstate"]
+  }
+
   statement {
     sid     = "StageNamedResources"
     actions = ["lambda:*", "events:*", "sns:*", "ssm:*", "cloudwatch:*", "codedeploy:*", "s3:*"]
