@@ -13,10 +13,11 @@ import shutil
 import boto3
 import pytest
 from moto import mock_aws
+from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from deploy import preflight
 
-from . import stage_calls
+from . import backend_calls, stage_calls
 from .conftest import REPO, TERRAFORM_DIR, Plan, Terraform
 from .iam_policy import Request, decide
 
@@ -161,6 +162,7 @@ def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resourc
                 or sid
                 in (
                     "ListStates",
+                    "DefaultWorkspaceState",
                     "RdsManagedSecret",
                     "SenderIdentity",
                     "PredefinedDeploymentConfigs",
@@ -397,3 +399,78 @@ def test_each_apply_role_may_run_the_deploy_preflight(plan, stage):
         request = Request(*PREFLIGHT_CALLS[service, operation](params))
         verdict, sids = decide(document, request)
         assert verdict == "allowed", f"{request.action} on {request.resource}: {verdict} {sids}"
+
+
+STATE_BUCKET = "shop-terraform-state-123456789012"
+
+
+@pytest.fixture(scope="module")
+def state_calls(scratch, cli_config) -> dict[str, dict[str, list[Request]]]:
+    """Per stage, the state bucket requests of CI's `terraform init` + `workspace
+    select -or-create` from a fresh checkout (backend_calls): "first" creates
+    the stage's workspace, "again" finds it."""
+    with backend_calls.StateBucket(scratch / "state-calls", cli_config, STATE_BUCKET) as bucket:
+        return {
+            stage: {"first": bucket.init(stage), "again": bucket.init(stage)} for stage in STAGES
+        }
+
+
+def _plan_role_policy(plan: Plan) -> dict:
+    """The plan role's inline policy and its managed attachments (moto's copy
+    of AWS's managed policies) as one document: IAM unites them."""
+    managed = json.loads(aws_managed_policies_data)
+    statements = _statements(_documents(plan)["data.aws_iam_policy_document.ci_plan_state"])
+    for attachment in plan.of_type("aws_iam_role_policy_attachment").values():
+        name = attachment["policy_arn"].removeprefix("arn:aws:iam::aws:policy/")
+        statements = statements + _statements(managed[name]["Document"])
+    return {"Statement": statements}
+
+
+def _refused(document: dict, requests) -> list[str]:
+    return [
+        f"{r.action} on {r.resource}"
+        for r in requests
+        if _decision(document, r.action, r.resource) != "Allow"
+    ]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_ci_role_may_init_its_stage_and_reaches_no_other_stages_state(
+    plan, state_calls, stage
+):
+    """GIVEN the requests Stack.init() makes of the state bucket, recorded
+    against moto, WHEN each is asked of the role CI's job assumes for it
+    (deploy.yml: the stage's apply role, a first deploy and a later one;
+    drift.yml: the plan role, a deployed stage), THEN IAM allows every one:
+    init in the default workspace reads its key, `terraform.tfstate` at the
+    bucket's root, and S3 answers a read the caller may not make with 403
+    even when the key is missing, which fails init. AND neither role may
+    write another stage's state, nor the apply role read it."""
+    workflows = REPO / ".github" / "workflows"
+    assert "role/shop-ci-apply-qa" in (workflows / "deploy.yml").read_text()
+    drift = (workflows / "drift.yml").read_text()
+    assert "role/shop-ci-plan" in drift and "make drift" in drift
+    calls = state_calls[stage]
+    bucket = f"arn:aws:s3:::{STATE_BUCKET}"
+    state = f"{bucket}/stages/{stage}/terraform.tfstate"
+    assert Request("s3:PutObject", state) in calls["first"]
+    assert Request("s3:ListBucket", bucket) in calls["again"]
+
+    apply_role, plan_role = _apply_policy(plan, stage), _plan_role_policy(plan)
+    assert _refused(apply_role, calls["first"] + calls["again"]) == []
+    assert _refused(plan_role, calls["again"]) == []
+
+    for other in (s for s in STAGES if s != stage):
+        theirs = [
+            Request(r.action, r.resource.replace(f"/stages/{stage}/", f"/stages/{other}/"))
+            for r in calls["first"]
+            if f"/stages/{stage}/" in r.resource
+        ]
+        assert theirs and len(_refused(apply_role, theirs)) == len(theirs)
+    for role, keys in (
+        (apply_role, ["terraform.tfstate"]),
+        (plan_role, ["terraform.tfstate", f"stages/{stage}/terraform.tfstate"]),
+    ):
+        for key in keys:
+            for action in ("s3:PutObject", "s3:DeleteObject"):
+                assert _decision(role, action, f"{bucket}/{key}") != "Allow", (action, key)
