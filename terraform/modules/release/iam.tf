@@ -73,7 +73,7 @@ data "aws_iam_policy_document" "hook" {
   statement {
     sid       = "ReadDeploymentReportHook"
     actions   = ["codedeploy:GetDeployment", "codedeploy:PutLifecycleEventHookExecutionStatus"]
-    resources = [aws_codedeploy_deployment_group.api.arn]
+    resources = [local.deployment_group_arn]
   }
 
   # Any version of the api, never its alias: the hook tests a version

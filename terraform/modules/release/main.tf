@@ -6,14 +6,25 @@
 # itself.
 # Named <project>-<stage>-release so the stage's CI apply role, scoped to
 # <project>-<stage>-* (terraform/bootstrap), may use it.
+locals {
+  application      = "${var.name}-release"
+  deployment_group = "${var.name}-api"
+  # The group's ARN, built from the names in the api function's partition,
+  # region and account rather than read from the group: the hook's policy
+  # (iam.tf) then holds in the rehearsal too, which creates no group
+  # (terraform/rehearsal/modules/release).
+  api_arn              = split(":", var.api_function.arn)
+  deployment_group_arn = "arn:${local.api_arn[1]}:codedeploy:${local.api_arn[3]}:${local.api_arn[4]}:deploymentgroup:${local.application}/${local.deployment_group}"
+}
+
 resource "aws_codedeploy_app" "this" {
-  name             = "${var.name}-release"
+  name             = local.application
   compute_platform = "Lambda"
 }
 
 resource "aws_codedeploy_deployment_group" "api" {
   app_name               = aws_codedeploy_app.this.name
-  deployment_group_name  = "${var.name}-api"
+  deployment_group_name  = local.deployment_group
   service_role_arn       = aws_iam_role.this["codedeploy"].arn
   deployment_config_name = var.settings.deployment_config
 

@@ -13,20 +13,6 @@ resource "aws_codedeploy_deployment_group" "api" {
   app_name = "rehearsal"
 }
 
-data "aws_iam_policy_document" "hook" {
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.hook.arn}:*"]
-  }
-
-  statement {
-    sid       = "InvokeApiVersions"
-    actions   = ["lambda:InvokeFunction"]
-    resources = ["${var.api_function.arn}:*"]
-  }
-}
-
 output "application_name" {
   description = "Not created in the rehearsal (moto cannot delete it)."
   value       = "${var.name}-release (not created in the rehearsal)"
