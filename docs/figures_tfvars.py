@@ -278,6 +278,11 @@ ROWS: list[tuple[str, str, Callable[[Stage], str]]] = [
             f"{cron_time(s.get('schedules.report.schedule_expression'))}"
         ),
     ),
+    (
+        "`schedules.app_login_rotation`",
+        "`{ rate_days }`: migrate rotates the application login (1-90 days)",
+        lambda s: f"{s.get('schedules.app_login_rotation.rate_days')} days",
+    ),
     ("`api.cache`", "`{ enabled, size_gb, ttl_seconds }`", cache),
     (
         "`api.throttle`",

@@ -36,8 +36,9 @@ functions = {
 config_ttl_seconds = 30
 
 schedules = {
-  warmer = { enabled = false, rate_minutes = 10 }
-  report = { enabled = true, schedule_expression = "cron(0 6 * * ? *)" }
+  warmer             = { enabled = false, rate_minutes = 10 }
+  report             = { enabled = true, schedule_expression = "cron(0 6 * * ? *)" }
+  app_login_rotation = { rate_days = 30 } # migrate gives api and report a new database login
 }
 
 api = {

@@ -39,8 +39,9 @@ functions = {
 config_ttl_seconds = 60
 
 schedules = {
-  warmer = { enabled = true, rate_minutes = 5 }
-  report = { enabled = true, schedule_expression = "cron(0 5 * * ? *)" }
+  warmer             = { enabled = true, rate_minutes = 5 }
+  report             = { enabled = true, schedule_expression = "cron(0 5 * * ? *)" }
+  app_login_rotation = { rate_days = 7 } # migrate gives api and report a new database login
 }
 
 api = {

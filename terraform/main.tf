@@ -202,6 +202,19 @@ module "migrate_function" {
     SHOP_DB_APP_USER       = "app"
   })
   policy_statements = local.migrate_statements
+
+  # The application login's rotation (shop/dbusers.py). The api and report
+  # keep working through it: the secret switches to the other of two users,
+  # the one they hold stays valid until the next rotation, and a function
+  # refused with 1045 re-reads the secret once (shop/credentials.py).
+  schedules = {
+    rotate-app-login = {
+      description         = "Gives the ${local.stage} functions a new database login"
+      schedule_expression = "rate(${var.schedules.app_login_rotation.rate_days} ${var.schedules.app_login_rotation.rate_days == 1 ? "day" : "days"})"
+      enabled             = true
+      input               = jsonencode({ action = "rotate" })
+    }
+  }
 }
 
 # Outside the VPC on purpose: it only calls the Lambda API, so it needs no

@@ -284,7 +284,7 @@ variable "config_ttl_seconds" {
 }
 
 variable "schedules" {
-  description = "EventBridge schedules: the warmer's rate (disabled where provisioned concurrency or idleness make it pointless), the daily report, and the outbox relay's rate."
+  description = "EventBridge schedules: the warmer's rate (disabled where provisioned concurrency or idleness make it pointless), the daily report, the outbox relay's rate, and how often the migrate function rotates the application's database login."
   type = object({
     warmer = object({
       enabled      = bool
@@ -298,6 +298,11 @@ variable "schedules" {
       enabled      = bool
       rate_minutes = number
     }), { enabled = true, rate_minutes = 2 })
+    # The migrate function gives the application a new login
+    # ({"action": "rotate"}) every rate_days; always on.
+    app_login_rotation = optional(object({
+      rate_days = number
+    }), { rate_days = 30 })
   })
 
   validation {
@@ -308,6 +313,11 @@ variable "schedules" {
   validation {
     condition     = var.schedules.relay.rate_minutes >= 1 && var.schedules.relay.rate_minutes <= 15
     error_message = "schedules.relay.rate_minutes must be 1-15: unsent order e-mails wait that long at most between tries."
+  }
+
+  validation {
+    condition     = var.schedules.app_login_rotation.rate_days == floor(var.schedules.app_login_rotation.rate_days) && var.schedules.app_login_rotation.rate_days >= 1 && var.schedules.app_login_rotation.rate_days <= 90
+    error_message = "schedules.app_login_rotation.rate_days must be a whole number of days, 1-90: a secret left longer unrotated fails AWS Security Hub's SecretsManager.4 control (90 days)."
   }
 
   validation {

@@ -200,12 +200,40 @@ def test_schedules_target_aliases(plan, tfvars, stage):
     permissions = {
         a: p for a, p in plan.of_type("aws_lambda_permission").items() if ".schedule[" in a
     }
-    assert len(permissions) == 3  # warmer, daily report, relay
+    assert len(permissions) == 4  # warmer, daily report, relay, login rotation
     for permission in permissions.values():
         assert permission["principal"] == "events.amazonaws.com"
         assert permission["qualifier"] == stage
     config = plan.module_resource_config("warmer_function", "aws_lambda_permission.schedule")
     assert "aws_cloudwatch_event_rule.schedule" in config["expressions"]["source_arn"]["references"]
+
+
+def test_the_application_login_is_rotated_on_the_stages_schedule(plan, tfvars, stage):
+    """Nothing else rotates the application login: an EventBridge rule per stage
+    sends {"action": "rotate"} to the migrate alias every rate_days, and only
+    that rule may invoke it for EventBridge."""
+    key = '["rotate-app-login"]'
+    rule = plan.after(f"module.migrate_function.aws_cloudwatch_event_rule.schedule{key}")
+    days = tfvars["schedules"]["app_login_rotation"]["rate_days"]
+    assert 1 <= days <= 90
+    assert rule["schedule_expression"] == f"rate({days} days)"
+    assert rule["state"] == "ENABLED"
+    target = plan.after(f"module.migrate_function.aws_cloudwatch_event_target.schedule{key}")
+    assert json.loads(target["input"]) == {"action": "rotate"}
+    permission = plan.after(f"module.migrate_function.aws_lambda_permission.schedule{key}")
+    assert permission["principal"] == "events.amazonaws.com"
+    assert permission["qualifier"] == stage
+    assert permission["function_name"] == f"shop-{stage}-migrate"
+    config = plan.module_resource_config("migrate_function", "aws_lambda_permission.schedule")
+    assert "aws_cloudwatch_event_rule.schedule" in config["expressions"]["source_arn"]["references"]
+    target_config = plan.module_resource_config(
+        "migrate_function", "aws_cloudwatch_event_target.schedule"
+    )
+    assert "aws_lambda_alias.this.arn" in target_config["expressions"]["arn"]["references"]
+    migrate_rules = [
+        a for a in plan.of_type("aws_cloudwatch_event_rule") if a.startswith("module.migrate_")
+    ]
+    assert migrate_rules == [f"module.migrate_function.aws_cloudwatch_event_rule.schedule{key}"]
 
 
 def test_unchanged_build_changes_no_function(plans):

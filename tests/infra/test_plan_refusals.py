@@ -85,6 +85,17 @@ TINY_APP_SUBNETS = Scenario(
         ],
     ),
 )
+
+
+def _rotation_days(days):
+    def overrides(values):
+        return {"schedules": {**values["schedules"], "app_login_rotation": {"rate_days": days}}}
+
+    return overrides
+
+
+ROTATION_TOO_RARE = Scenario("prod", refused=True, overrides=_rotation_days(91))
+ROTATION_FRACTIONAL = Scenario("dev", refused=True, overrides=_rotation_days(0.5))
 DATABASE_RULES = {
     "prod-single-az": Scenario(
         "prod", refused=True, overrides=_replace("database", multi_az=False)
@@ -195,3 +206,11 @@ def test_app_subnets_must_hold_the_function_enis(plans):
 )
 def test_database_safety_rules(plans, rule, message):
     assert_refused(plans[DATABASE_RULES[rule]], message)
+
+
+@pytest.mark.parametrize("scenario", [ROTATION_TOO_RARE, ROTATION_FRACTIONAL], ids=["91", "0.5"])
+def test_the_login_rotation_interval_is_whole_days_up_to_90(plans, scenario):
+    assert_refused(
+        plans[scenario],
+        "schedules.app_login_rotation.rate_days must be a whole number of days, 1-90",
+    )

@@ -170,11 +170,12 @@ resource "aws_db_instance" "this" {
 # The functions' own login. Terraform creates the secret but never a value:
 # the migrate function generates the password, creates or updates the
 # application user with it and writes the secret (shop/dbusers.py), so no
-# password is in the plan or the state. Rotation alternates two users, so
-# the login the functions hold stays valid until the next rotation.
+# password is in the plan or the state. Rotation (migrate's schedule, in the
+# root) alternates two users, so the login the functions hold stays valid
+# until the next rotation.
 #trivy:ignore:AVD-AWS-0098 Encrypted with the AWS-managed aws/secretsmanager key like the RDS-managed master secret; a customer-managed key would need a key policy naming the account (the offline plan never looks it up).
 resource "aws_secretsmanager_secret" "app" {
-  #checkov:skip=CKV2_AWS_57: Rotated by the migrate function ({"action": "rotate"}), which alternates two users; Secrets Manager's own rotation would need a second rotation function with the same database rights.
+  #checkov:skip=CKV2_AWS_57: Rotated by the migrate function ({"action": "rotate"}) on a per-stage EventBridge schedule (schedules.app_login_rotation, at most 90 days), alternating two users; Secrets Manager's own rotation would need a second rotation function with the same database rights.
   #checkov:skip=CKV_AWS_149: Encrypted with the AWS-managed aws/secretsmanager key like the RDS-managed master secret; a customer-managed key would need a key policy naming the account (the offline plan never looks it up).
   name_prefix             = "${var.name}-db-app-"
   description             = "Login of the ${var.name} functions: an application user with data rights only, kept by the migrate function"

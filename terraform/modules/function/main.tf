@@ -8,7 +8,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
 #trivy:ignore:AVD-AWS-0066 Active tracing needs xray:PutTraceSegments on "*" (no resource-level support) in every role, against the rule that only the ENI statement names "*"; tracing is switched per stage at API Gateway (api.xray_tracing, on in prod).
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_116: A DLQ only catches asynchronous invocations: api (API Gateway) and migrate (deploy) are called synchronously and return errors to the caller; report and warmer run on schedules whose next run redoes the work, and a failed run raises the Errors alarm.
+  #checkov:skip=CKV_AWS_116: A DLQ only catches asynchronous invocations: api (API Gateway) and the deploy's migrate runs are called synchronously and return errors to the caller; report, warmer and migrate's login rotation run on schedules whose next run redoes the work, and a failed run raises the Errors alarm.
   #checkov:skip=CKV_AWS_272: Packages are built deterministically from the reviewed commit and uploaded by Terraform with their SHA-256 in the plan; code signing needs an AWS Signer profile and an S3 signing step this deploy does not have.
   #checkov:skip=CKV_AWS_50: Active tracing needs xray:PutTraceSegments on "*" (no resource-level support) in every role, against the rule that only the ENI statement names "*"; tracing is switched per stage at API Gateway (api.xray_tracing, on in prod).
   #checkov:skip=CKV_AWS_117: Only the functions that reach the database sit in the VPC (design decision 6); the warmer calls only the Lambda API and would gain nothing but ENIs and a NAT path.
