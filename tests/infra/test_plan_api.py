@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from review.checks.account import ACCOUNT_WIDE
+
 from .conftest import PINNED_FUNCTION_ARN, PINNED_SITE_ORIGIN, Scenario
 
 # dev (http origins, two of them) and prod (https) cover what differs per stage.
@@ -172,20 +174,11 @@ def test_one_permission_per_route_scoped_to_stage_method_and_path(plan, stage, c
     assert "aws_api_gateway_rest_api.this.execution_arn" in refs
 
 
-ACCOUNT_WIDE = (
-    "aws_api_gateway_account",
-    "aws_iam_openid_connect_provider",
-    "aws_iam_account_password_policy",
-    "aws_iam_account_alias",
-    "aws_s3_account_public_access_block",
-    "aws_ebs_encryption_by_default",
-)
-
-
 def test_no_stage_writes_an_account_wide_setting(plan):
     """API Gateway's logging role, the state bucket and CI's identity exist
     once per account (terraform/bootstrap/): a stage that set them would
-    fight the other stages, or take them away on destroy."""
+    fight the other stages, or take them away on destroy. The types are the
+    plan review's (review/checks/account.py)."""
     types = {r["type"] for r in plan.changes.values()}
     assert types.isdisjoint(ACCOUNT_WIDE)
     roles = [r["name"] for r in plan.of_type("aws_iam_role").values()]
