@@ -35,6 +35,18 @@ def master(mariadb, clean_db):
     engine.dispose()
 
 
+def connect_as(secret: dict, mariadb, database: str):
+    """A connection as the secret's user, over the test server's TLS."""
+    return pymysql.connect(
+        host="127.0.0.1",
+        port=mariadb.port,
+        user=secret["username"],
+        password=secret["password"],
+        database=database,
+        ssl={"ca": str(mariadb.tls.ca)},
+    )
+
+
 def health(api) -> int:
     return api.handle(load_event("health"), LambdaContext("dev"))["statusCode"]
 
@@ -47,14 +59,7 @@ def test_migrate_creates_a_data_only_user_whose_password_only_the_secret_holds(
     assert kept == {"user": "t_app_a", "action": "rotated"} | {"action": "created"}
     secret = store.read(arn)
     assert secret["username"] == "t_app_a" and len(secret["password"]) >= 32
-    conn = pymysql.connect(
-        host="127.0.0.1",
-        port=mariadb.port,
-        user=secret["username"],
-        password=secret["password"],
-        database=clean_db,
-        ssl={"ca": str(mariadb.tls.ca)},
-    )
+    conn = connect_as(secret, mariadb, clean_db)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM products")
         with pytest.raises(pymysql.err.OperationalError) as refused:
@@ -133,17 +138,7 @@ def test_the_migrate_function_keeps_the_app_user_and_rotates_it_when_asked(
     }
     secret = store.read(arn)
     assert secret["username"] == "t_app_a" and secret["dbname"] == clean_db
-    with (
-        pymysql.connect(
-            host="127.0.0.1",
-            port=mariadb.port,
-            user=secret["username"],
-            password=secret["password"],
-            database=clean_db,
-            ssl={"ca": str(mariadb.tls.ca)},
-        ) as conn,
-        conn.cursor() as cur,
-    ):
+    with connect_as(secret, mariadb, clean_db) as conn, conn.cursor() as cur:
         with pytest.raises(pymysql.err.OperationalError) as refused:
             cur.execute("CREATE TABLE sneaky (id INT)")
         assert refused.value.args[0] == 1142  # data rights only
