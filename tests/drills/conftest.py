@@ -37,9 +37,17 @@ def drill_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def stack(request, drill_server, tmp_path_factory):
-    """The local stack for this module's drills, on a database of its own."""
+    """The local stack for this module's drills, on a database of its own; its
+    functions reach SNS and SES at the module's `fake` (fakeaws) when it has one."""
     name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_drill_")
-    options = getattr(request.module, "STACK_OPTIONS", {})
+    options = dict(getattr(request.module, "STACK_OPTIONS", {}))
+    if hasattr(request.module, "fake"):
+        fake = request.getfixturevalue("fake")
+        options["function_env"] = {
+            **options.get("function_env", {}),
+            "AWS_ENDPOINT_URL_SNS": fake.url,
+            "AWS_ENDPOINT_URL_SES": fake.url,
+        }
     directory = tmp_path_factory.mktemp(f"stack-{name}")
     with drillstack.local_stack(
         drill_server, directory, database=f"drill_{name}", **options

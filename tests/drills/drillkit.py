@@ -166,6 +166,15 @@ class Order:
         return merged
 
 
+def outbox(server, database: str) -> list[tuple]:
+    """Every outbox row: its order, the order's e-mail, kind, status and attempts."""
+    return server.query(
+        database,
+        "SELECT n.order_id, o.customer_email, n.kind, n.status, n.attempts "
+        "FROM notifications n JOIN orders o ON o.id = n.order_id ORDER BY n.id",
+    )
+
+
 def place(client: Client, order: Order, *, retry_until: float, delay: float = 0.05) -> Order:
     """POST the order, retrying with the same Idempotency-Key after a 503 or no answer.
 
