@@ -177,7 +177,7 @@ def _function(name: str, entry: dict, layers: dict, where: str) -> Function:
         raise BuildError(f'{where}.handler "{handler}" is not "module.path.function"')
     packages = _strings(entry, "packages", where)
     if not packages or any(".." in Path(p).parts for p in packages):
-        raise BuildError(f"{where}.packages must list directories in functions/")
+        raise BuildError(f"{where}.packages must list directories or files in functions/")
     for layer in _strings(entry, "layers", where):
         if layer not in layers:
             known = ", ".join(layers) or "none"
@@ -276,12 +276,13 @@ def source_files(spec: Spec, function: Function) -> dict[str, Path]:
     files = {}
     for package in function.packages:
         top = spec.src / package
-        if not top.is_dir():
+        if not top.is_dir() and not top.is_file():
             raise BuildError(
                 f"functions/functions.json: functions.{function.name}.packages: "
-                f"functions/{package} is not a directory"
+                f"functions/{package} is neither a directory nor a file"
             )
-        for path in sorted(top.rglob("*")):
+        # A file ships alone: one shared module without the rest of its package.
+        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
             rel = path.relative_to(spec.src).as_posix()
             parts = rel.split("/")
             if path.is_dir() or any(p in JUNK_DIRS or p.startswith(".") for p in parts):

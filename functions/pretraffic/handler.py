@@ -12,17 +12,25 @@ be sent to a bare version: the api serves only through a stage alias.
 
 Every failure, the hook's own included, is reported, never raised: an
 unanswered hook would hold the deployment for an hour.
+
+Its verdict line goes through shop.logs, the one module of the shop package
+its zip carries (functions/functions.json): the same keys as every other
+function's lines, and e-mail addresses and secrets redacted from a problem
+that quotes the api's answer.
 https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html#reference-appspec-file-structure-hooks-section-structure-lambda-sample-function
 """
 
 import json
 import logging
+import os
+
+from shop import logs
 
 log = logging.getLogger("shop.pretraffic")
-log.setLevel(logging.INFO)
 PING = json.dumps({"warmer": {"hold_ms": 0, "prime": True}}).encode()
 
 _clients = None
+_cold = True  # until the first invocation of this environment
 
 
 def _default_clients():
@@ -61,7 +69,21 @@ def smoke(lambda_client, function_name: str, version: str) -> str | None:
 
 
 def handler(event, context, *, clients=None):
-    codedeploy, lambda_client = clients or _default_clients()
+    global _cold
+    cold, _cold = _cold, False
+    if cold:
+        logs.configure(os.environ.get("SHOP_LOG_LEVEL", "INFO"))
+    token = logs.start_invocation(
+        getattr(context, "aws_request_id", None) or "local", cold_start=cold
+    )
+    try:
+        return _verdict(event, clients or _default_clients())
+    finally:
+        logs.end_invocation(token)
+
+
+def _verdict(event, clients) -> dict:
+    codedeploy, lambda_client = clients
     deployment_id = event["DeploymentId"]
     try:
         function_name, version = target_of(codedeploy, deployment_id)
@@ -69,16 +91,16 @@ def handler(event, context, *, clients=None):
     except Exception as exc:  # reported to CodeDeploy below, never lost
         function_name, version, problem = None, None, f"{type(exc).__name__}: {exc}"
     status = "Failed" if problem else "Succeeded"
-    log.info(
-        json.dumps(
-            {
-                "deployment": deployment_id,
-                "function": function_name,
-                "version": version,
-                "status": status,
-                "problem": problem,
-            }
-        )
+    log.log(
+        logging.ERROR if problem else logging.INFO,
+        "pre-traffic verdict",
+        extra={
+            "deployment": deployment_id,
+            "function": function_name,
+            "version": version,
+            "status": status,
+            "problem": problem,
+        },
     )
     codedeploy.put_lifecycle_event_hook_execution_status(
         deploymentId=deployment_id,

@@ -12,6 +12,8 @@ def test_every_function_logs_in_lambdas_json_format(plan):
     for name in FUNCTIONS:
         fn = plan.after(f"module.{name}_function.aws_lambda_function.this")
         assert fn["logging_config"][0]["log_format"] == "JSON", name
+    hook = plan.after("module.release.aws_lambda_function.hook")
+    assert hook["logging_config"][0]["log_format"] == "JSON", "pretraffic"
 
 
 def test_alarms_watch_backlog_age_parked_rows_and_the_503_rate(plan, stage, tfvars):

@@ -8,6 +8,7 @@ is checked against what the api really returns.
 
 import io
 import json
+import logging
 
 import boto3
 import pytest
@@ -17,6 +18,7 @@ from pretraffic import handler as hook
 
 from deploy import canary
 from shop import handlers as keepalive
+from support import pii
 
 EVENT = {"DeploymentId": "d-123", "LifecycleEventHookExecutionId": "exec-1"}
 
@@ -30,6 +32,21 @@ def _client(service):
 def _payload(data) -> StreamingBody:
     body = json.dumps(data).encode()
     return StreamingBody(io.BytesIO(body), len(body))
+
+
+@pytest.fixture(autouse=True)
+def cold_hook(monkeypatch):
+    """Each test starts a new environment of the hook, which sets up logging
+    as in Lambda (shop.logs on stdout); the test process's logging is put back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    monkeypatch.setattr(hook, "_cold", True)
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -107,3 +124,63 @@ def test_the_hooks_own_error_is_reported_not_raised(stubs):
     _verdict(cd, "Failed")
     result = hook.handler(EVENT, None, clients=clients)
     assert result["status"] == "Failed" and "AccessDenied" in result["problem"]
+
+
+class _Context:
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+
+def test_the_verdict_line_has_the_keys_every_function_line_has(stubs, monkeypatch, capsys):
+    """GIVEN a traced invocation whose api answer quotes a customer's address,
+    THEN the hook writes one JSON line with Powertools' keys (as shop.logs
+    writes them for api, report and migrate), and the address is redacted."""
+    clients, cd, fn = stubs
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "shop-qa-pretraffic")
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+    error = {"errorType": "ValueError", "errorMessage": "no order for ada.lovelace@example.org"}
+    _invoked(fn, {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": _payload(error)})
+    _verdict(cd, "Failed")
+    hook.handler(EVENT, _Context(), clients=clients)
+    out = capsys.readouterr().out
+    (line,) = [json.loads(text) for text in out.splitlines()]
+    assert line["timestamp"].endswith("Z") and line["level"] == "ERROR"
+    assert line["message"] == "pre-traffic verdict"
+    assert line["service"] == "shop-qa-pretraffic"
+    assert line["function_request_id"] == _Context.aws_request_id
+    assert line["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+    assert line["cold_start"] is True
+    assert (line["deployment"], line["status"], line["version"]) == ("d-123", "Failed", "7")
+    assert "<email>" in line["problem"]
+    assert pii.findings(out) == []
+
+
+def test_a_second_verdict_in_the_same_environment_is_not_a_cold_start(stubs, monkeypatch, capsys):
+    clients, cd, fn = stubs
+    for round_ in range(2):
+        answer = _api_answer(monkeypatch, version="7", primed=True)
+        _invoked(fn, {"StatusCode": 200, "Payload": _payload(answer)})
+        _verdict(cd, "Succeeded")
+        if round_:
+            break
+        cd.add_response(  # the second deployment's AppSpec (the fixture gave the first)
+            "get_deployment",
+            {
+                "deploymentInfo": {
+                    "deploymentId": "d-123",
+                    "revision": {
+                        "revisionType": "AppSpecContent",
+                        "appSpecContent": {
+                            "content": canary.appspec(
+                                "shop-qa-api", "qa", "6", "7", "shop-qa-pretraffic"
+                            )
+                        },
+                    },
+                }
+            },
+            {"deploymentId": "d-123"},
+        )
+    hook.handler(EVENT, _Context(), clients=clients)
+    hook.handler(EVENT, _Context(), clients=clients)
+    first, second = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert (first["cold_start"], second["cold_start"]) == (True, False)
+    assert first["level"] == second["level"] == "INFO"

@@ -1,6 +1,7 @@
 """build.py's reading of functions.json and the requirements files (no I/O)."""
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,12 @@ def test_arch_override_wins_over_functions_json():
         ("architecture", "sparc", 'architecture "sparc" is not one of'),
         ("functions.api.layers", ["deps", "depz"], 'unknown layer "depz" (known: deps)'),
         ("functions.api.handler", "handler", 'functions.api.handler "handler" is not'),
-        ("functions.api.packages", [], "functions.api.packages must list directories"),
-        ("functions.api.packages", ["../etc"], "functions.api.packages must list directories"),
+        ("functions.api.packages", [], "functions.api.packages must list directories or files"),
+        (
+            "functions.api.packages",
+            ["../etc"],
+            "functions.api.packages must list directories or files",
+        ),
         ("functions.api.budget_mb", 0, "functions.api.budget_mb must be a positive number"),
         ("functions.api.contract", "shop/openapi.yaml", "contract must be a path ending in .json"),
         ("layers.deps.requirements", "", "layers.deps.requirements must name a file"),
@@ -162,3 +167,20 @@ def test_wrong_interpreter_is_refused_naming_the_right_one():
     assert "Python 3.12" in problem
     assert "run it with python3.12, e.g. .venv/bin/python build.py" in problem
     assert interpreter_problem("python3.12", (3, 12)) is None
+
+
+def test_a_file_in_packages_ships_alone_the_hook_carries_only_shop_logs():
+    """The pre-traffic hook logs through shop/logs.py; the rest of `shop` (SQLAlchemy
+    imports, the router, the contract) stays out of its zip."""
+    from buildlib.spec import source_files
+
+    root = Path(__file__).resolve().parents[2]
+    raw = json.loads((root / "functions" / "functions.json").read_text())
+    spec = parse_spec(raw, root)
+    files = source_files(spec, spec.functions["pretraffic"])
+    assert {name for name in files if not name.startswith("pretraffic/")} == {
+        "shop/__init__.py",
+        "shop/logs.py",
+    }
+    logs = (root / "functions" / "shop" / "logs.py").read_text()
+    assert "from shop" not in logs and "import shop" not in logs  # nothing else to carry

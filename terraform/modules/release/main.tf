@@ -77,8 +77,10 @@ resource "aws_lambda_function" "hook" {
     variables = { SHOP_HOOK_FUNCTION = var.api_function.name }
   }
 
+  # Its verdict line is one JSON object with the other functions' keys
+  # (shop/logs.py); Lambda's JSON format passes it through as it is.
   logging_config {
-    log_format = "Text"
+    log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.hook.name
   }
 
