@@ -14,6 +14,7 @@ from pathlib import Path
 import drillkit
 import drillstack
 import pytest
+from fakeaws import FakeAws
 
 from support import pii
 
@@ -36,12 +37,20 @@ def drill_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def fake(request):
+    """Stand-ins for SNS and SES (fakeaws) that refuse the module's REFUSED addresses."""
+    server = FakeAws(refused=set(request.module.REFUSED)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def stack(request, drill_server, tmp_path_factory):
-    """The local stack for this module's drills, on a database of its own; its
-    functions reach SNS and SES at the module's `fake` (fakeaws) when it has one."""
+    """The local stack for this module's drills, on a database of its own; in a
+    module that names REFUSED addresses its functions reach SNS and SES at `fake`."""
     name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_drill_")
     options = dict(getattr(request.module, "STACK_OPTIONS", {}))
-    if hasattr(request.module, "fake"):
+    if hasattr(request.module, "REFUSED"):
         fake = request.getfixturevalue("fake")
         options["function_env"] = {
             **options.get("function_env", {}),

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 import requests
 from drillstack import DrillServer
 
+from shop.notify import MAX_ATTEMPTS
+
 RESULTS: dict[str, dict] = {}  # figures of each drill, written to build/drills/figures.json
 CLIENTS: list["Client"] = []  # every client of the running drill, for its reset count
 ALLOWED_RESETS = 0  # connection resets a drill's clients may retry (see Client)
@@ -396,3 +398,53 @@ def collect_emf(log_path) -> None:
 
     for name, units in emf.metrics_in(log_path.read_text(errors="replace").splitlines()).items():
         EMF_SEEN.setdefault(name, set()).update(units)
+
+
+# Units of each product of the notification drills: more than they ever order.
+PLENTY = 1000
+
+
+def orders_with_a_refused_address(
+    stack, prefix: str, *, good: str, refused: str, count: int
+) -> tuple[list[Order], dict[str, int]]:
+    """`count` orders of one unit, every fourth for `refused` (of a product of its own),
+    the others for `good`. Returns the orders and each address's product id."""
+    products = {
+        good: stack.create_product(f"{prefix}-GOOD", stock=PLENTY),
+        refused: stack.create_product(f"{prefix}-GONE", stock=PLENTY),
+    }
+    emails = [refused if i % 4 == 0 else good for i in range(count)]
+    orders = [Order(e, [{"product_id": products[e], "quantity": 1}]) for e in emails]
+    return orders, products
+
+
+def reconcile_by_address(
+    server: DrillServer, database: str, orders: list[Order], products: dict[str, int]
+) -> list[Reconciliation]:
+    """reconcile() for each address's orders and product (see orders_with_a_refused_address)."""
+    return [
+        reconcile(
+            server,
+            database,
+            email=email,
+            orders=[o for o in orders if o.email == email],
+            stock_before={product: PLENTY},
+        )
+        for email, product in products.items()
+    ]
+
+
+def deliveries(fake, parked: list[tuple], reconciled: list[Reconciliation]) -> dict:
+    """The figures of a notification drill against fakeaws: what SNS and SES took, what
+    was parked after how many attempts, and the orders lost or duplicated."""
+    twice = len(fake.events) - len(set(fake.events)) + len(fake.emails) - len(set(fake.emails))
+    return {
+        "events_delivered": len(fake.events),
+        "emails_delivered": len(fake.emails),
+        "delivered_twice": twice,
+        "parked": len(parked),
+        "parked_after_attempts": MAX_ATTEMPTS,
+        "refusals": fake.rejected,
+        "lost": sum(r.figures()["lost"] for r in reconciled),
+        "duplicated": sum(r.figures()["duplicated"] for r in reconciled),
+    }

@@ -18,7 +18,6 @@ import threading
 import drillkit
 import drillstack
 import pytest
-from fakeaws import FakeAws
 
 from shop.notify import MAX_ATTEMPTS
 
@@ -29,30 +28,18 @@ WORKERS = 4
 # The relay retries at once instead of after a real backoff (minutes), so the drill can follow it.
 STACK_OPTIONS = {"concurrency": WORKERS, "function_env": {"SHOP_RELAY_BACKOFF_SECONDS": "0"}}
 GOOD, GONE = "buyer@drill.example.com", "suppressed@drill.example.com"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeAws(refused={GONE}).start()
-    yield server
-    server.stop()
+REFUSED = {GONE}  # by SES, for good (the `fake` fixture)
 
 
 def test_permanent_refusals_under_load_park_only_their_rows_and_every_good_send_lands_once(
     stack, drill_server, fake, client
 ):
     # GIVEN SNS and SES that answer at once but refuse one address for good
-    good_product = stack.create_product("REFUSED-GOOD", stock=1000)
-    gone_product = stack.create_product("REFUSED-GONE", stock=1000)
+    orders, products = drillkit.orders_with_a_refused_address(
+        stack, "REFUSED", good=GOOD, refused=GONE, count=CLIENTS * ORDERS_EACH
+    )
     drillkit.warm(client, WORKERS)
     api_timeout = drillstack.tfvars_value("functions")["api"]["timeout_s"]
-    orders = [
-        drillkit.Order(
-            GONE if i % 4 == 0 else GOOD,
-            [{"product_id": gone_product if i % 4 == 0 else good_product, "quantity": 1}],
-        )
-        for i in range(CLIENTS * ORDERS_EACH)
-    ]
     chunks = [orders[i::CLIENTS] for i in range(CLIENTS)]
 
     # WHEN 12 clients place 3 orders each while the relay runs again and again beside them
@@ -105,16 +92,7 @@ def test_permanent_refusals_under_load_park_only_their_rows_and_every_good_send_
     assert {r[3] for r in rows if r not in parked} == {"sent"}
     assert runs[-1]["backlog"] == {"rows": 0, "oldest_age_s": 0.0}
 
-    reconciled = [
-        drillkit.reconcile(
-            drill_server,
-            stack.database,
-            email=email,
-            orders=[o for o in orders if o.email == email],
-            stock_before={product: 1000},
-        )
-        for email, product in ((GOOD, good_product), (GONE, gone_product))
-    ]
+    reconciled = drillkit.reconcile_by_address(drill_server, stack.database, orders, products)
     assert all(r.ok for r in reconciled), reconciled
     drillkit.record(
         "notifications_refused_under_load",
@@ -127,16 +105,6 @@ def test_permanent_refusals_under_load_park_only_their_rows_and_every_good_send_
             "api_timeout_s": api_timeout,
             "relay_runs_during_load": len(runs_during),
             "relay_runs_after": len(runs),
-            "events_delivered": len(fake.events),
-            "emails_delivered": len(fake.emails),
-            "delivered_twice": len(fake.events)
-            - len(set(fake.events))
-            + len(fake.emails)
-            - len(set(fake.emails)),
-            "parked": len(parked),
-            "parked_after_attempts": MAX_ATTEMPTS,
-            "refusals": fake.rejected,
-            "lost": sum(r.figures()["lost"] for r in reconciled),
-            "duplicated": sum(r.figures()["duplicated"] for r in reconciled),
+            **drillkit.deliveries(fake, parked, reconciled),
         },
     )

@@ -15,7 +15,6 @@ last attempt without holding up any other row.
 import drillkit
 import drillstack
 import pytest
-from fakeaws import FakeAws
 
 from shop.notify import MAX_ATTEMPTS
 
@@ -26,33 +25,21 @@ WORKERS = 4
 # The relay retries at once instead of after a real backoff (minutes), so the drill can follow it.
 STACK_OPTIONS = {"concurrency": WORKERS, "function_env": {"SHOP_RELAY_BACKOFF_SECONDS": "0"}}
 GOOD, GONE = "buyer@drill.example.com", "gone@drill.example.com"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeAws(refused={GONE}).start()
-    yield server
-    server.stop()
+REFUSED = {GONE}  # by SES, for good (the `fake` fixture)
 
 
 def test_orders_never_wait_on_a_hanging_sns_or_ses_and_every_good_send_lands_once(
     stack, drill_server, fake, client
 ):
     # GIVEN SNS and SES that accept connections and never answer
-    good_product = stack.create_product("SLOW-GOOD", stock=1000)
-    gone_product = stack.create_product("SLOW-GONE", stock=1000)
+    orders, products = drillkit.orders_with_a_refused_address(
+        stack, "SLOW", good=GOOD, refused=GONE, count=CLIENTS * ORDERS_EACH
+    )
     drillkit.warm(client, 4)
     fake.mode = "hang"
     api_timeout = drillstack.tfvars_value("functions")["api"]["timeout_s"]
 
     # WHEN 20 clients place 2 orders each, a quarter of them for an address SES refuses
-    orders = [
-        drillkit.Order(
-            GONE if i % 4 == 0 else GOOD,
-            [{"product_id": gone_product if i % 4 == 0 else good_product, "quantity": 1}],
-        )
-        for i in range(CLIENTS * ORDERS_EACH)
-    ]
     chunks = [orders[i::CLIENTS] for i in range(CLIENTS)]
     drillkit.run_together(
         [lambda c=c: [drillkit.place(client, o, retry_until=0) for o in c] for c in chunks]
@@ -95,16 +82,7 @@ def test_orders_never_wait_on_a_hanging_sns_or_ses_and_every_good_send_lands_onc
     tried_before = sum(r[4] for r in during if r[1] == GONE and r[2] == "order_email")
     assert fake.rejected == len(parked) * MAX_ATTEMPTS - tried_before  # none was hung
 
-    reconciled = [
-        drillkit.reconcile(
-            drill_server,
-            stack.database,
-            email=email,
-            orders=[o for o in orders if o.email == email],
-            stock_before={product: 1000},
-        )
-        for email, product in ((GOOD, good_product), (GONE, gone_product))
-    ]
+    reconciled = drillkit.reconcile_by_address(drill_server, stack.database, orders, products)
     assert all(r.ok for r in reconciled), reconciled
     drillkit.record(
         "notifications_hanging_then_refusing",
@@ -118,16 +96,6 @@ def test_orders_never_wait_on_a_hanging_sns_or_ses_and_every_good_send_lands_onc
             "sends_that_hung": hung,
             "send_attempts_in_requests": tried_in_requests,
             "relay_runs": len(runs),
-            "events_delivered": len(fake.events),
-            "emails_delivered": len(fake.emails),
-            "delivered_twice": len(fake.events)
-            - len(set(fake.events))
-            + len(fake.emails)
-            - len(set(fake.emails)),
-            "parked": len(parked),
-            "parked_after_attempts": MAX_ATTEMPTS,
-            "refusals": fake.rejected,
-            "lost": sum(r.figures()["lost"] for r in reconciled),
-            "duplicated": sum(r.figures()["duplicated"] for r in reconciled),
+            **drillkit.deliveries(fake, parked, reconciled),
         },
     )
