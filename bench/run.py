@@ -219,6 +219,7 @@ def run_metrics(args, info, variants, roots, env, server, products) -> None:
         log(f"SnapStart, emulated: {args.runs} restores")
         figures = snapstart.measure(
             roots["ours"],
+            by["ours"].handler,
             env,
             event("list_products"),
             args.runs,

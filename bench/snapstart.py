@@ -15,13 +15,14 @@ from bench.measure import ROOT, log, run_worker, summary
 RUNTIME_HOOKS = ROOT / "local" / "lambda_runtime"
 
 
-def measure(root: Path, env: dict, event: dict, runs: int, check) -> dict:
+def measure(root: Path, handler: str, env: dict, event: dict, runs: int, check) -> dict:
+    """Prime the built api (`handler`, from its manifest) once, restore it `runs` times."""
     log(f"  SnapStart emulated: prime once, {runs} forked restores")
     out = run_worker(
         "snapstart.py",
         root,
         {
-            "handler": "shop.handlers.api.handler",
+            "handler": handler,
             "event": event,
             "runs": runs,
             "runtime_hooks": str(RUNTIME_HOOKS),

@@ -27,7 +27,7 @@ class FunctionSpec:
     """One function as Lambda sees it: name, handler, environment, limits."""
 
     name: str  # e.g. shop-dev-api
-    handler: str  # e.g. shop.handlers.api.handler
+    handler: str  # e.g. shop.api.handler
     arn: str  # unqualified function ARN
     env: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 30.0  # the function's own timeout, seconds

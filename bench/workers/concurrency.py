@@ -1,6 +1,6 @@
 """N environments sending requests through our handler for S seconds.
 
-The api's real entry point (shop.handlers.api.handler) is initialised by one
+The api's real entry point (shop.api.handler) is initialised by one
 request in this process, which then forks P children (`processes`) and
 deals the N environments to them, each environment a thread of its child:
 in Lambda every environment is a process of its own, and 200 threads in one
@@ -36,7 +36,7 @@ def main() -> None:
 
     import pymysql.connections
 
-    from shop.handlers import api
+    from shop import api
 
     handler = api.handler
     context = Context("req-concurrency-init")

@@ -32,7 +32,7 @@ def main() -> None:
         return now
 
     t = clock()
-    from shop.handlers import api as entry  # noqa: F401 (the handler module itself)
+    from shop import api as entry  # noqa: F401 (the handler module itself)
 
     t = step("import the handler module (keep-alive path only)", t)
     gc.disable()

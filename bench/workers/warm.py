@@ -96,12 +96,16 @@ class Memory:
         return self.row if product_id == self.row.id else None
 
 
-def ours_handler(row, mode: str):
+def ours_handler(handler: str, row, mode: str):
     """Initialise our handler for real (clients, config, engine; as on a cold start), then
-    swap its database for the in-memory one."""
+    swap its database for the in-memory one. `handler` is the built function's handler
+    string (its manifest's), so a --tree build whose entry module moved runs too."""
+    import importlib
+
     from shop import products
     from shop.errors import NotFound
-    from shop.handlers import api as entry
+
+    entry = importlib.import_module(handler.rpartition(".")[0])
 
     api = entry._try_init()
     if api is None:
@@ -136,7 +140,7 @@ def main() -> None:
     setup_path(spec)
     row = SimpleNamespace(**ROW)
     if spec["kind"] == "ours":
-        handler = ours_handler(row, spec["mode"])
+        handler = ours_handler(spec["handler"], row, spec["mode"])
     else:
         module, _, name = spec["handler"].rpartition(".")
         handler = baseline_handler(module, name, row, spec["mode"])

@@ -1,6 +1,6 @@
 """The api function's container state: built once, primed ahead of traffic, restored.
 
-`shop/handlers/api.py` is the smallest module a handler can be, because a
+`shop/api.py` is the smallest module a handler can be, because a
 keep-alive is answered as soon as it is imported; everything it does only
 on a real request lives here and is imported then: the init (the app, its
 runtime and router, with the garbage collector off while they are built),
@@ -86,8 +86,8 @@ def prime(module) -> None:
 
 def restore(module) -> None:
     """After a SnapStart restore: re-read config and secret, reseed, new container id."""
-    from shop import handlers, snapstart
+    from shop import snapstart
 
-    snapstart.reseed(handlers)
+    snapstart.reseed(module)
     if module._api is not None:
         module._api.runtime.forget()

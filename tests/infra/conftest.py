@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO / "terraform"
 STAGES = ("dev", "qa", "prod")
 FUNCTIONS = {
-    "api": ("shop.handlers.api.handler", ["deps"]),
+    "api": ("shop.api.handler", ["deps"]),
     "report": ("shop.handlers.report.handler", ["deps"]),
     "migrate": ("shop.handlers.migrate.handler", ["deps", "migrations"]),
     "warmer": ("warmer.handler.handler", []),

@@ -121,7 +121,7 @@ RELEASED_STATE = {
                 "version": "3",
                 "publish": True,
                 "package_type": "Zip",
-                "handler": "shop.handlers.api.handler",
+                "handler": "shop.api.handler",
                 "runtime": "python3.12",
                 "source_code_hash": "an-earlier-build",
                 "tags": {},

@@ -2,7 +2,7 @@
 
 CodeDeploy and Lambda are botocore Stubbers: moto neither runs hooks nor
 invokes code without Docker. The api's own answer to the ping is produced by
-the real api handler module's keep-alive path (shop.handlers), so the hook
+the real api handler module's keep-alive path (shop.api), so the hook
 is checked against what the api really returns.
 """
 
@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 from pretraffic import handler as hook
 
 from deploy import canary
-from shop import handlers as keepalive
+from shop import api as keepalive
 from support import pii
 
 EVENT = {"DeploymentId": "d-123", "LifecycleEventHookExecutionId": "exec-1"}

@@ -31,11 +31,12 @@ from support.events import load_event
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = "functions/shop/migrations/versions/"
 
-# Runs inside the previous release's functions/: the handler is the one
-# interface every release keeps.
+# Runs inside the previous release's functions/: the api's handler, named by
+# that release's own functions.json, is the one interface every release keeps.
 SCRIPT = """
-import json, sys
-from shop.handlers.api import handler
+import importlib, json, sys
+module, _, name = sys.argv[1].rpartition(".")
+handler = getattr(importlib.import_module(module), name)
 
 class Context:
     invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-api:dev"
@@ -98,6 +99,11 @@ RELEASES = {
     "previous-release": previous_release,
     "before-newest-migration": before_the_newest_migration,
 }
+
+
+def api_handler(functions: Path) -> str:
+    """Return the api's handler string as the release in `functions` declares it."""
+    return json.loads((functions / "functions.json").read_text())["functions"]["api"]["handler"]
 
 
 def checkout(rev: str, into: Path) -> Path:
@@ -172,7 +178,7 @@ def test_the_previous_release_serves_on_the_schema_migrated_to_head(
     # WHEN the old handler serves a write, an order and a read
     with extension:
         result = subprocess.run(
-            [sys.executable, "-c", SCRIPT],
+            [sys.executable, "-c", SCRIPT, api_handler(old)],
             input=json.dumps(events),
             env={**env, **extension.env()},
             cwd=tmp_path,

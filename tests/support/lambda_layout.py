@@ -95,7 +95,7 @@ def invoke(base: Path, env: dict, **spec) -> dict:
         "opt": str(base / "opt"),
         "runtime": str(base / "var/runtime"),
         "arn": ARN,
-        "handler": "shop.handlers.api.handler",
+        "handler": "shop.api.handler",
         "events": [],
         **spec,
     }

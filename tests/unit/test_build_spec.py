@@ -17,7 +17,7 @@ SPEC = {
     "layers": {"deps": {"requirements": "requirements.txt"}},
     "functions": {
         "api": {
-            "handler": "shop.handlers.api.handler",
+            "handler": "shop.api.handler",
             "packages": ["shop"],
             "exclude": ["shop/migrations/**"],
             "contract": "shop/openapi.json",

@@ -1,4 +1,4 @@
-from shop import handlers as keepalive
+from shop import api as keepalive
 from support.events import load_event, load_json
 
 
