@@ -61,9 +61,8 @@ class Api:
         """
         lambda_request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
         token = logs.start_invocation(lambda_request_id, cold_start=cold)
-        stage = self.runtime.env.get("SHOP_STAGE") or "local"
         try:
-            with metrics.recording(stage) as recorder:
+            with metrics.recording(self.runtime.stage) as recorder:
                 return self._handle(event, context, lambda_request_id, recorder)
         finally:
             logs.end_invocation(token)
@@ -82,13 +81,13 @@ class Api:
             log.warning("unreadable request", extra={**fields, "reason": exc.message})
             error = Response(exc.status, error_body(exc, lambda_request_id))
             return render(error, {"Vary": "Origin"})
-        fields |= {"request_id": request.request_id, "method": request.method, "path": request.path}
+        fields["request_id"] = request.request_id
+        fields["method"] = request.method
+        fields["path"] = request.path
         response, headers = self._serve(request, arn, fields, _remaining(context))
         if log.isEnabledFor(logging.INFO):  # the stage's log level may be WARNING
-            fields |= {
-                "status": response.status,
-                "duration_ms": round((self._timer() - started) * 1000, 2),
-            }
+            fields["status"] = response.status
+            fields["duration_ms"] = round((self._timer() - started) * 1000, 2)
             log.info("request", extra={**fields, "emf": recorder.emf()})
         return render(response, headers)
 
@@ -101,7 +100,7 @@ class Api:
             fields["stage"] = self.runtime.config_loader.stage_for(arn)
             config = self.runtime.config_loader.get(fields["stage"])
             logs.set_level(config.log_level)
-            cors = cors_headers(request.header("origin"), config.cors_allowed_origins)
+            cors = cors_headers(request.headers.get("origin"), config.cors_allowed_origins)
             op = self.router.match(request)
             fields["route"] = op.operation_id
             self.router.bind(op, request, max_body_bytes=config.max_body_bytes)

@@ -75,18 +75,22 @@ def parse_request(event: object, *, fallback_request_id: str) -> Request:
     if not isinstance(method, str) or not isinstance(path, str):
         raise NotAnApiEvent("expected an API Gateway proxy event with httpMethod and path")
     context = event.get("requestContext")
-    context = context if isinstance(context, dict) else {}
-    headers = _header_map(event.get("headers"))
+    request_id = context.get("requestId") if isinstance(context, dict) else None
     resource = event.get("resource")
+    query = event.get("queryStringParameters")
+    path_params = event.get("pathParameters")
+    body = event.get("body")
+    # Positional, and no call for what is absent (a GET has no query string or
+    # body, most routes no path parameter): this runs on every request.
     return Request(
-        method=method.upper(),
-        path=path,
-        resource=resource if isinstance(resource, str) else None,
-        headers=headers,
-        query=_string_map(event.get("queryStringParameters"), "queryStringParameters"),
-        path_params=_string_map(event.get("pathParameters"), "pathParameters"),
-        raw_body=_raw_body(event),
-        request_id=str(context.get("requestId") or fallback_request_id),
+        method.upper(),
+        path,
+        resource if isinstance(resource, str) else None,
+        _header_map(event.get("headers")),
+        {} if query is None else _string_map(query, "queryStringParameters"),
+        {} if path_params is None else _string_map(path_params, "pathParameters"),
+        None if body is None or body == "" else _raw_body(event),
+        str(request_id or fallback_request_id),
     )
 
 

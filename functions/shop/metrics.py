@@ -43,9 +43,13 @@ _current: contextvars.ContextVar["Recorder | None"] = contextvars.ContextVar(
 class Recorder:
     """The metric values of one invocation."""
 
+    # Annotated here, not in __init__: an annotation on `self.values` there is
+    # evaluated (the generic types built) on every call, once per request.
+    values: dict[tuple[str, str | None], list[float]]
+
     def __init__(self, stage: str, *, namespace: str = NAMESPACE, clock=time.time):
         self.stage, self.namespace, self._clock = stage, namespace, clock
-        self.values: dict[tuple[str, str | None], list[float]] = {}
+        self.values = {}
 
     def put(self, name: str, value: float, *, by: str | None = None) -> None:
         if name not in METRICS:

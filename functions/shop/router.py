@@ -12,7 +12,7 @@ from collections.abc import Callable
 from shop import contract
 from shop.errors import MethodNotAllowed, NotFound, ValidationFailed
 from shop.http import Request, decode_json_body
-from shop.validation import coerce, validate
+from shop.validation import parameter_check, validate
 
 # Where each parameter location lives on a Request.
 _SOURCES = {"query": "query", "path": "path_params", "header": "headers"}
@@ -33,20 +33,12 @@ class Router:
         self.handlers = handlers
         self.operations: dict[str, dict[str, contract.Operation]] = {}
         # Per operation, what `bind` reads for each parameter: the Request
-        # attribute, the key in it (header names lower-cased) and the schema,
-        # its $ref followed once here rather than on every request.
+        # attribute, the key in it (header names lower-cased) and the check
+        # of its schema, built once here rather than walked on every request.
         self._bindings: dict[str, tuple] = {}
         for op in ops:
             self.operations.setdefault(op.resource, {})[op.method] = op
-            self._bindings[op.operation_id] = tuple(
-                (
-                    param,
-                    _SOURCES.get(param.location, param.location),
-                    param.name.lower() if param.location == "header" else param.name,
-                    contract.resolve(document, param.schema),
-                )
-                for param in op.parameters
-            )
+            self._bindings[op.operation_id] = _bindings(document, op)
 
     def match(self, request: Request) -> contract.Operation:
         """Return the operation for `request` and fill its path parameters.
@@ -83,26 +75,29 @@ class Router:
         """Validate the request against `op` and store typed values in request.params/body."""
         bindings = self._bindings.get(op.operation_id)
         if bindings is None:  # an Operation this router was not built from
-            bindings = tuple(
-                (
-                    p,
-                    _SOURCES.get(p.location, p.location),
-                    p.name.lower() if p.location == "header" else p.name,
-                    p.schema,
-                )
-                for p in op.parameters
-            )
-        for param, source, key, schema in bindings:
+            bindings = _bindings(self.document, op)
+        params = request.params
+        for param, source, key, check in bindings:
             raw = getattr(request, source).get(key)
             if raw is None:
                 if param.required:
                     raise ValidationFailed(f"{param.name} is required", field=param.name)
                 continue
-            value = coerce(raw, param.schema, param.name)
-            validate(self.document, schema, value, param.name)
-            request.params[param.name] = value
+            params[param.name] = check(raw)
         if op.body_schema is not None:
             request.body = decode_json_body(request, max_bytes=max_body_bytes)
             if not isinstance(request.body, dict):
                 raise ValidationFailed("the body must be a JSON object", field="body")
             validate(self.document, op.body_schema, request.body, "")
+
+
+def _bindings(document: dict, op: contract.Operation) -> tuple:
+    return tuple(
+        (
+            param,
+            _SOURCES.get(param.location, param.location),
+            param.name.lower() if param.location == "header" else param.name,
+            parameter_check(document, param.schema, param.name),
+        )
+        for param in op.parameters
+    )

@@ -67,6 +67,9 @@ class Runtime:
         send_budget: SendBudget | None = None,
     ):
         self.env = env
+        # The stage the metrics are tagged with: the environment is fixed for
+        # the container's life, so it is read here, not on every request.
+        self.stage = env.get("SHOP_STAGE") or "local"
         self.extension = extension
         self.config_loader = config_loader
         self.clients = clients

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from shop.errors import ValidationFailed
-from shop.validation import coerce, validate
+from shop.validation import coerce, parameter_check, validate
 
 DOC = {
     "components": {
@@ -83,3 +83,66 @@ def test_query_text_is_coerced_to_its_declared_type():
 def test_enum_lists_the_choices():
     with pytest.raises(ValidationFailed, match="sort must be one of: price, -price"):
         validate(DOC, {"type": "string", "enum": ["price", "-price"]}, "random()", "sort")
+
+
+PARAMETER_SCHEMAS = [
+    {"type": "integer", "minimum": 1, "maximum": 2147483647},
+    {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    {"type": "integer"},
+    {"type": "string", "maxLength": 256},
+    {"type": "string", "minLength": 1, "maxLength": 64},
+    {"type": "string", "pattern": "^[A-Z0-9-]+$"},
+    {"type": "string", "format": "email"},
+    {"type": "string", "enum": ["price", "-price"]},
+    {"$ref": "#/components/schemas/Money"},
+    {"type": "boolean"},
+    {"minimum": 3},
+]
+PARAMETER_TEXTS = [
+    "1",
+    "0",
+    "-3",
+    "+7",
+    "2147483648",
+    "101",
+    "007",
+    "x",
+    "",
+    " 1",
+    "1\n",
+    "ABC-1",
+    "abc",
+    "DUP-1\n",
+    "a@b.example.com",
+    "no at",
+    "price",
+    "true",
+    "12.50",
+    "1e3",
+    "\ud800",
+    "9" * 13,
+    "y" * 300,
+]
+
+
+def _outcome(check, text):
+    try:
+        return ("value", check(text))
+    except ValidationFailed as exc:
+        return ("error", exc.message, exc.field)
+
+
+@pytest.mark.parametrize("schema", PARAMETER_SCHEMAS)
+def test_a_parameter_check_built_once_answers_as_coerce_and_validate_do(schema):
+    # GIVEN a document with a $ref target, and the two calls the check stands for
+    document = {"components": {"schemas": {"Money": {"type": "string", "pattern": "^[0-9]+$"}}}}
+
+    def both(text):
+        value = coerce(text, schema, "p")
+        validate(document, schema, value, "p")
+        return value
+
+    check = parameter_check(document, schema, "p")
+    # THEN every text gets the same value, or the same message on the same field
+    for text in PARAMETER_TEXTS:
+        assert _outcome(check, text) == _outcome(both, text), (schema, text)
