@@ -329,6 +329,25 @@ def _check_logins(facts: Facts, aws: Aws, want: Expectations, db: dict) -> None:
         reads, writes = _secret_rights(aws, config["Role"].rsplit("/", 1)[-1])
         facts.equal(f"{fn} may read the secrets", reads, sorted({*logs_in_with, *keeps} - {None}))
         facts.equal(f"{fn} may write the secrets", writes, keeps)
+    _check_login_rotation(facts, aws, want)
+
+
+def _check_login_rotation(facts: Facts, aws: Aws, want: Expectations) -> None:
+    """The application login is rotated on the stage's schedule, by the migrate alias."""
+    days = int(want.variables["schedules"]["app_login_rotation"]["rate_days"])
+    rule = aws.events.describe_rule(Name=f"{want.function('migrate')}-rotate-app-login")
+    facts.equal(
+        "login rotation schedule",
+        (rule["ScheduleExpression"], rule["State"]),
+        (f"rate({days} {'day' if days == 1 else 'days'})", "ENABLED"),
+    )
+    targets = aws.events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    alias = aws.awslambda.get_alias(FunctionName=want.function("migrate"), Name=want.stage)
+    facts.equal(
+        "login rotation sends rotate to the migrate alias",
+        [(t["Arn"], json.loads(t.get("Input") or "null")) for t in targets],
+        [(alias["AliasArn"], {"action": "rotate"})],
+    )
 
 
 def _secret_rights(aws: Aws, role: str) -> tuple[list[str], list[str]]:
