@@ -33,8 +33,9 @@ def to_json(row) -> dict:
         "price": format_cents(row.price_cents),
         "currency": row.currency,
         "stock": row.stock,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
+        # iso()'s expression, inlined: two calls fewer on every product answered
+        "created_at": row.created_at.isoformat(timespec="microseconds") + "Z",
+        "updated_at": row.updated_at.isoformat(timespec="microseconds") + "Z",
     }
 
 

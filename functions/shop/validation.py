@@ -101,20 +101,43 @@ def parameter_check(document: dict, schema: dict, name: str) -> Callable[[str], 
     resolved = resolve(document, schema)
     kind = schema.get("type", "string")
     if resolved is schema and kind == schema.get("type") and _SCALAR_KEYS.issuperset(schema):
+        # The schema's values are read here; the tests and messages are those
+        # of _check_number and _check_string.
         if kind == "integer":
+            has_low, low = "minimum" in schema, schema.get("minimum")
+            has_high, high = "maximum" in schema, schema.get("maximum")
 
             def check_integer(text: str) -> int:
                 if not _INT_TEXT.fullmatch(text):
                     raise ValidationFailed(f"{name} must be an integer", field=name)
                 value = int(text)
-                _check_number(schema, value, name)
+                if has_low and value < low:
+                    raise ValidationFailed(f"{name} must be at least {low}", field=name)
+                if has_high and value > high:
+                    raise ValidationFailed(f"{name} must be at most {high}", field=name)
                 return value
 
             return check_integer
         if kind == "string":
+            shortest = schema.get("minLength", 0)
+            has_longest, longest = "maxLength" in schema, schema.get("maxLength")
+            more = "pattern" in schema or schema.get("format") in _FORMATS
 
             def check_string(text: str) -> str:
-                _check_string(schema, text, name)
+                if _SURROGATE.search(text):
+                    raise ValidationFailed(
+                        f"{name} is not valid Unicode text (a lone surrogate)", field=name
+                    )
+                if len(text) < shortest:
+                    raise ValidationFailed(
+                        f"{name} must be at least {shortest} characters", field=name
+                    )
+                if has_longest and len(text) > longest:
+                    raise ValidationFailed(
+                        f"{name} must be at most {longest} characters", field=name
+                    )
+                if more:  # a pattern or a format: all of _check_string, in its order
+                    _check_string(schema, text, name)
                 return text
 
             return check_string
