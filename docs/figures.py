@@ -325,6 +325,14 @@ def beside(run: dict, others: list[dict]) -> list[str]:
 
 
 def _pair(seconds: dict, first: str, second: str, tag: str) -> str | None:
+    if second == "destroy" and f"destroy_again{tag}" in seconds:
+        # refused as the stage's settings ask, lifted, then planned and applied again
+        refused = seconds.get(f"destroy{tag}")
+        refused = f"{refused:g} refused" if refused is not None else "refused"
+        return (
+            f"{seconds.get(f'destroy_plan{tag}', 0):g} + {refused}, "
+            f"lifted, again {seconds[f'destroy_again{tag}']:g}"
+        )
     if f"{second}{tag}" not in seconds:
         return None
     if f"{first}{tag}" not in seconds:

@@ -248,7 +248,11 @@ def test_rehearsals_that_overlapped_in_time_are_named_beside_each_other(tmp_path
             2,
             0,
         ),
-        "prod": ({"plan": 12, "apply": 22, "destroy_plan": 9, "destroy": 9, "total": 60}, 1, 0),
+        "prod": (
+            {"plan": 12, "apply": 22, "destroy_plan": 9, "destroy_again": 30, "total": 60},
+            1,
+            0,
+        ),
         "dev": (
             {
                 "plan": 1,
@@ -284,6 +288,7 @@ def test_rehearsals_that_overlapped_in_time_are_named_beside_each_other(tmp_path
     assert rows["qa"].endswith("| prod |")
     assert "| 10 + 20, then 11 + 21 | 5 + 6, then 7 + 8 | 100 |" in rows["qa"]
     assert rows["prod"].endswith("| qa |")
+    assert "| 9 + refused, lifted, again 30 | 60 |" in rows["prod"]
     assert rows["dev (with the re-runs)"].endswith("| nothing recorded |")
 
 
