@@ -44,6 +44,21 @@ def _named(value: dict, key: str) -> str:
     return value.get(key) or f"{value[key + '_prefix']}{UNIQUE}"
 
 
+BUCKET_CALLS = {
+    "aws_s3_bucket_versioning": "s3:PutBucketVersioning",
+    "aws_s3_bucket_server_side_encryption_configuration": "s3:PutEncryptionConfiguration",
+    "aws_s3_bucket_public_access_block": "s3:PutBucketPublicAccessBlock",
+    "aws_s3_bucket_ownership_controls": "s3:PutBucketOwnershipControls",
+    "aws_s3_bucket_lifecycle_configuration": "s3:PutLifecycleConfiguration",
+    "aws_s3_bucket_policy": "s3:PutBucketPolicy",
+}
+
+
+def _on_bucket(action: str) -> Callable[..., list]:
+    """One call on the stage's bucket (a setting of it, made after it)."""
+    return lambda a, arn, tags, stage, ctx: [(action, _s3(ctx["bucket"]), {}, {})]
+
+
 # type -> fn(after, arn, own tags, stage tags, context) -> calls, each
 # (action, resource, request tags, resource tags)
 Call = tuple[str, str, dict, dict]
@@ -172,24 +187,7 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
     "aws_s3_bucket": lambda a, arn, tags, stage, ctx: [
         ("s3:CreateBucket", _s3(_named(a, "bucket")), {}, {})
     ],
-    "aws_s3_bucket_versioning": lambda a, arn, tags, stage, ctx: [
-        ("s3:PutBucketVersioning", _s3(ctx["bucket"]), {}, {})
-    ],
-    "aws_s3_bucket_server_side_encryption_configuration": lambda a, arn, tags, stage, ctx: [
-        ("s3:PutEncryptionConfiguration", _s3(ctx["bucket"]), {}, {})
-    ],
-    "aws_s3_bucket_public_access_block": lambda a, arn, tags, stage, ctx: [
-        ("s3:PutBucketPublicAccessBlock", _s3(ctx["bucket"]), {}, {})
-    ],
-    "aws_s3_bucket_ownership_controls": lambda a, arn, tags, stage, ctx: [
-        ("s3:PutBucketOwnershipControls", _s3(ctx["bucket"]), {}, {})
-    ],
-    "aws_s3_bucket_lifecycle_configuration": lambda a, arn, tags, stage, ctx: [
-        ("s3:PutLifecycleConfiguration", _s3(ctx["bucket"]), {}, {})
-    ],
-    "aws_s3_bucket_policy": lambda a, arn, tags, stage, ctx: [
-        ("s3:PutBucketPolicy", _s3(ctx["bucket"]), {}, {})
-    ],
+    **{kind: _on_bucket(action) for kind, action in BUCKET_CALLS.items()},
     "aws_s3_object": lambda a, arn, tags, stage, ctx: [
         ("s3:PutObject", _s3(ctx["bucket"], a["key"]), {}, {})
     ],
