@@ -325,14 +325,6 @@ def beside(run: dict, others: list[dict]) -> list[str]:
 
 
 def _pair(seconds: dict, first: str, second: str, tag: str) -> str | None:
-    if second == "destroy" and f"destroy_again{tag}" in seconds:
-        # refused as the stage's settings ask, lifted, then planned and applied again
-        refused = seconds.get(f"destroy{tag}")
-        refused = f"{refused:g} refused" if refused is not None else "refused"
-        return (
-            f"{seconds.get(f'destroy_plan{tag}', 0):g} + {refused}, "
-            f"lifted, again {seconds[f'destroy_again{tag}']:g}"
-        )
     if f"{second}{tag}" not in seconds:
         return None
     if f"{first}{tag}" not in seconds:
@@ -340,9 +332,23 @@ def _pair(seconds: dict, first: str, second: str, tag: str) -> str | None:
     return f"{seconds[first + tag]:g} + {seconds[second + tag]:g}"
 
 
-def _cycles(run: dict, first: str, second: str) -> str:
+def _apply(seconds: dict, tag: str) -> str | None:
+    return _pair(seconds, "plan", "apply", tag)
+
+
+def _destroy(seconds: dict, tag: str) -> str | None:
+    if f"destroy_again{tag}" in seconds:
+        # refused as the stage's settings ask (no time kept), lifted, planned and applied again
+        return (
+            f"{seconds[f'destroy_plan{tag}']:g} + refused, "
+            f"lifted, again {seconds[f'destroy_again{tag}']:g}"
+        )
+    return _pair(seconds, "destroy_plan", "destroy", tag)
+
+
+def _cycles(run: dict, step) -> str:
     tags = [""] + [f"_{n}" for n in range(2, run.get("cycles", 1) + 1)]
-    parts = [p for tag in tags if (p := _pair(run["seconds"], first, second, tag))]
+    parts = [p for tag in tags if (p := step(run["seconds"], tag))]
     return ", then ".join(parts) or "—"
 
 
@@ -361,7 +367,7 @@ def rehearsal_runs() -> str:
         lines.append(
             f"| {run['stage']}{with_reruns} | {run.get('cycles', 1)} | {run['resources']} "
             f"| {run['facts'] if run.get('facts') is not None else '—'} "
-            f"| {_cycles(run, 'plan', 'apply')} | {_cycles(run, 'destroy_plan', 'destroy')} "
+            f"| {_cycles(run, _apply)} | {_cycles(run, _destroy)} "
             f"| {run['seconds']['total']:g} | {run.get('ended', 'not kept')} "
             f"| {', '.join(beside(run, runs)) or 'nothing recorded'} |"
         )
