@@ -309,16 +309,29 @@ def drill_password_rotation(d: dict) -> str:
     )
 
 
+def _answered_in_time(d: dict) -> str:
+    """The orders' answers under a notification drill, and how long they took."""
+    return (
+        f"{statuses(d['by_status'])} (none the gateway's 502 or 504 of a function past its "
+        f"{d['api_timeout_s']:g} s timeout), p50 / p99 / max {lat(d['order_latency'])} "
+        f"(queueing for {d['api_workers']} workers included)"
+    )
+
+
+def _delivered(d: dict) -> str:
+    """What the relay delivered after a notification drill, and what it parked."""
+    return (
+        f"{d['events_delivered']} SNS events and {d['emails_delivered']} e-mails delivered, "
+        f"{d['delivered_twice']} twice; {d['parked']} e-mails to the refused address parked"
+    )
+
+
 @drill_region("notifications_hanging_then_refusing")
 def drill_notifications_slow(d: dict) -> str:
     return (
         f"{d['clients']} clients, {d['orders']} orders, {d['api_workers']} api workers: "
-        f"{statuses(d['by_status'])} (none the gateway's 502 or 504 of a function past its "
-        f"{d['api_timeout_s']:g} s timeout), p50 / p99 / max {lat(d['order_latency'])} "
-        f"(queueing for {d['api_workers']} workers included); {d['sends_that_hung']} sends hung "
-        f"in the requests. After recovery, {d['relay_runs']} relay runs: "
-        f"{d['events_delivered']} SNS events and {d['emails_delivered']} e-mails delivered, "
-        f"{d['delivered_twice']} twice; {d['parked']} e-mails to the refused address parked "
+        f"{_answered_in_time(d)}; {d['sends_that_hung']} sends hung "
+        f"in the requests. After recovery, {d['relay_runs']} relay runs: {_delivered(d)} "
         f"after their last attempt ({d['parked_after_attempts']}; {d['refusals']} refusals); "
         f"orders {d['lost']} lost, {d['duplicated']} duplicated{_when(d)}."
     )
@@ -328,12 +341,8 @@ def drill_notifications_slow(d: dict) -> str:
 def drill_notifications_refused(d: dict) -> str:
     return (
         f"{d['clients']} clients, {d['orders']} orders, {d['api_workers']} api workers, "
-        f"{d['relay_runs_during_load']} relay runs beside them: {statuses(d['by_status'])} "
-        f"(none the gateway's 502 or 504 of a function past its {d['api_timeout_s']:g} s "
-        f"timeout), p50 / p99 / max {lat(d['order_latency'])} (queueing for "
-        f"{d['api_workers']} workers included). Then {d['relay_runs_after']} relay runs: "
-        f"{d['events_delivered']} SNS events and {d['emails_delivered']} e-mails delivered, "
-        f"{d['delivered_twice']} twice; {d['parked']} e-mails to the refused address parked "
+        f"{d['relay_runs_during_load']} relay runs beside them: {_answered_in_time(d)}. "
+        f"Then {d['relay_runs_after']} relay runs: {_delivered(d)} "
         f"after exactly {d['parked_after_attempts']} attempts each ({d['refusals']} refusals "
         f"in all); orders {d['lost']} lost, {d['duplicated']} duplicated{_when(d)}."
     )
