@@ -118,10 +118,16 @@ def parameter_check(document: dict, schema: dict, name: str) -> Callable[[str], 
                 return value
 
             return check_integer
+        if kind == "string" and ("pattern" in schema or schema.get("format") in _FORMATS):
+
+            def check_patterned(text: str) -> str:
+                _check_string(schema, text, name)
+                return text
+
+            return check_patterned
         if kind == "string":
             shortest = schema.get("minLength", 0)
             has_longest, longest = "maxLength" in schema, schema.get("maxLength")
-            more = "pattern" in schema or schema.get("format") in _FORMATS
 
             def check_string(text: str) -> str:
                 if _SURROGATE.search(text):
@@ -136,8 +142,6 @@ def parameter_check(document: dict, schema: dict, name: str) -> Callable[[str], 
                     raise ValidationFailed(
                         f"{name} must be at most {longest} characters", field=name
                     )
-                if more:  # a pattern or a format: all of _check_string, in its order
-                    _check_string(schema, text, name)
                 return text
 
             return check_string
