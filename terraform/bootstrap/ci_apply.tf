@@ -40,6 +40,8 @@ data "aws_iam_policy_document" "ci_apply" {
   # key at the bucket's root, which no stage writes) for the providers it
   # needs. S3 answers a read the caller may not make with 403 even when the
   # key is missing, and init stops there: a read of that one key.
+  # HEAD needs s3:GetObject; see "Permissions" in
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
   statement {
     sid       = "DefaultWorkspaceState"
     actions   = ["s3:GetObject"]
