@@ -22,7 +22,6 @@ https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-s
 
 import json
 import logging
-import os
 
 from shop import logs
 
@@ -71,15 +70,8 @@ def smoke(lambda_client, function_name: str, version: str) -> str | None:
 def handler(event, context, *, clients=None):
     global _cold
     cold, _cold = _cold, False
-    if cold:
-        logs.configure(os.environ.get("SHOP_LOG_LEVEL", "INFO"))
-    token = logs.start_invocation(
-        getattr(context, "aws_request_id", None) or "local", cold_start=cold
-    )
-    try:
+    with logs.invocation(context, cold=cold):
         return _verdict(event, clients or _default_clients())
-    finally:
-        logs.end_invocation(token)
 
 
 def _verdict(event, clients) -> dict:

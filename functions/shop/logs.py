@@ -18,6 +18,7 @@ costs about 35 ms of every cold start (python -X importtime) for some
 eighty lines of code.
 """
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -76,6 +77,20 @@ def start_invocation(request_id: str, *, cold_start: bool) -> contextvars.Token:
 
 def end_invocation(token: contextvars.Token) -> None:
     _invocation.reset(token)
+
+
+@contextlib.contextmanager
+def invocation(context, *, cold: bool):
+    """Log one invocation of a scheduled or deploy-time function: on a cold start
+    configure logging (at SHOP_LOG_LEVEL) first, then tag every line logged inside
+    with the invocation's ids ("local" when there is no Lambda context)."""
+    if cold:
+        configure(os.environ.get("SHOP_LOG_LEVEL", "INFO"))
+    token = start_invocation(getattr(context, "aws_request_id", None) or "local", cold_start=cold)
+    try:
+        yield
+    finally:
+        end_invocation(token)
 
 
 def xray_trace_id() -> str | None:

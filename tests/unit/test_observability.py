@@ -4,6 +4,7 @@ personal data, and Embedded Metric Format that CloudWatch can extract."""
 import io
 import json
 import logging
+from types import SimpleNamespace
 
 import pytest
 
@@ -39,6 +40,39 @@ def test_every_line_has_the_keys_powertools_and_logs_insights_expect(lines, monk
     assert inside["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
     assert inside["cold_start"] is True and inside["status"] == 201
     assert "function_request_id" not in outside and "cold_start" not in outside
+
+
+def test_a_scheduled_function_s_lines_carry_its_invocation_until_it_ends_even_in_error(lines):
+    logger, read = lines
+    # WHEN the relay's invocation fails, and a local one (no Lambda context) runs after it
+    with (
+        pytest.raises(RuntimeError),
+        logs.invocation(SimpleNamespace(aws_request_id="8f5b"), cold=False),
+    ):
+        logger.info("relay run")
+        raise RuntimeError("SES is down")
+    with logs.invocation(None, cold=False):
+        logger.info("local run")
+    logger.info("between invocations")
+    # THEN each line inside carries its invocation's ids, and none outside
+    relay, local, outside = read()
+    assert relay["function_request_id"] == "8f5b" and relay["cold_start"] is False
+    assert local["function_request_id"] == "local"
+    assert "function_request_id" not in outside
+
+
+def test_a_cold_invocation_first_sends_every_line_as_json_at_the_configured_level(monkeypatch):
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))  # configure replaces them
+    monkeypatch.setattr(root, "level", root.level)
+    for flag in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, flag, getattr(logging, flag))
+    monkeypatch.setattr(logging, "logAsyncioTasks", logging.logAsyncioTasks)
+    monkeypatch.setenv("SHOP_LOG_LEVEL", "WARNING")
+    with logs.invocation(None, cold=True):
+        (handler,) = root.handlers
+        assert isinstance(handler.formatter, logs.JsonFormatter)
+        assert root.level == logging.WARNING
 
 
 def test_email_addresses_and_secrets_never_reach_a_line(lines):

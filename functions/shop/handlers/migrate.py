@@ -9,7 +9,6 @@ function that does, with the same TLS settings as the api.
 """
 
 import logging
-import os
 
 _runtime = None
 ACTIONS = ("upgrade", "current", "rotate")
@@ -23,17 +22,10 @@ def handler(event, context):
     action = event.get("action", "upgrade") if isinstance(event, dict) else None
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
-    cold = _runtime is None
-    if cold:
-        logs.configure(os.environ.get("SHOP_LOG_LEVEL", "INFO"))
-    request_id = getattr(context, "aws_request_id", None) or "local"
-    token = logs.start_invocation(request_id, cold_start=cold)
-    try:
+    with logs.invocation(context, cold=_runtime is None):
         result = _run(action, context)
         log.info("migrate run", extra=result)  # revisions and a user name, never a password
         return result
-    finally:
-        logs.end_invocation(token)
 
 
 def _run(action: str, context) -> dict:

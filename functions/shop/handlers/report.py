@@ -12,7 +12,6 @@ parked rows and the outbox backlog's size and age.
 """
 
 import logging
-import os
 from datetime import date, timedelta
 
 _runtime = None
@@ -25,12 +24,7 @@ def handler(event, context):
     from shop import logs, metrics
     from shop.runtime import build_runtime
 
-    cold = _runtime is None
-    if cold:
-        logs.configure(os.environ.get("SHOP_LOG_LEVEL", "INFO"))
-    request_id = getattr(context, "aws_request_id", None) or "local"
-    token = logs.start_invocation(request_id, cold_start=cold)
-    try:
+    with logs.invocation(context, cold=_runtime is None):
         if _runtime is None:
             _runtime = build_runtime()
         loader = _runtime.config_loader
@@ -45,8 +39,6 @@ def handler(event, context):
             finally:
                 log.info("relay run", extra={"emf": recorder.emf()})
         return result
-    finally:
-        logs.end_invocation(token)
 
 
 def _relay(context) -> dict:
