@@ -44,6 +44,27 @@ def _named(value: dict, key: str) -> str:
     return value.get(key) or f"{value[key + '_prefix']}{UNIQUE}"
 
 
+class _Planned(dict):
+    """A resource's planned values; a name the plan leaves to a prefix reads
+    as AWS completes it."""
+
+    def __missing__(self, key: str) -> str:
+        return _named(self, key)
+
+
+def _on(action: str, service: str, resource: str, *, tagged: bool, regional: bool = True):
+    """One call on the ARN of `resource` (its {fields} filled from the planned
+    values); with the call's tags where it creates a tagged resource."""
+    return lambda a, arn, tags, stage, ctx: [
+        (
+            action,
+            arn(service, resource.format_map(_Planned(a)), regional=regional),
+            tags if tagged else {},
+            {},
+        )
+    ]
+
+
 BUCKET_CALLS = {
     "aws_s3_bucket_versioning": "s3:PutBucketVersioning",
     "aws_s3_bucket_server_side_encryption_configuration": "s3:PutEncryptionConfiguration",
@@ -59,6 +80,24 @@ def _on_bucket(action: str) -> Callable[..., list]:
     return lambda a, arn, tags, stage, ctx: [(action, _s3(ctx["bucket"]), {}, {})]
 
 
+# EC2 resources an EC2 call acts on besides what it creates, by the IDs AWS
+# would give them.
+VPC = "vpc/vpc-0a1b2c"
+SUBNET = "subnet/subnet-0a1b2c"
+ELASTIC_IP = "elastic-ip/eipalloc-0a1b2c"
+ROUTE_TABLE = "route-table/rtb-0a1b2c"
+SECURITY_GROUP = "security-group/sg-0a1b2c"
+
+
+def _ec2(action: str, creates: str | None, *existing: str) -> Callable[..., list]:
+    """One EC2 call: on the `creates` kind it makes (any ID, with the call's
+    tags) and on each `existing` resource it attaches to (tagged for the stage)."""
+    return lambda a, arn, tags, stage, ctx: [
+        *([(action, arn("ec2", f"{creates}/*"), tags, {})] if creates else []),
+        *[(action, arn("ec2", resource), {}, stage) for resource in existing],
+    ]
+
+
 # type -> fn(after, arn, own tags, stage tags, context) -> calls, each
 # (action, resource, request tags, resource tags)
 Call = tuple[str, str, dict, dict]
@@ -71,28 +110,21 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
             for layer in ctx["extension_layers"].get(a["function_name"], [])
         ],
     ],
-    "aws_lambda_alias": lambda a, arn, tags, stage, ctx: [
-        ("lambda:CreateAlias", arn("lambda", f"function:{a['function_name']}"), {}, {})
-    ],
-    "aws_lambda_permission": lambda a, arn, tags, stage, ctx: [
-        (
-            "lambda:AddPermission",
-            arn("lambda", f"function:{a['function_name']}:{a['qualifier']}"),
-            {},
-            {},
-        )
-    ],
-    "aws_lambda_provisioned_concurrency_config": lambda a, arn, tags, stage, ctx: [
-        (
-            "lambda:PutProvisionedConcurrencyConfig",
-            arn("lambda", f"function:{a['function_name']}:{a['qualifier']}"),
-            {},
-            {},
-        )
-    ],
-    "aws_lambda_layer_version": lambda a, arn, tags, stage, ctx: [
-        ("lambda:PublishLayerVersion", arn("lambda", f"layer:{a['layer_name']}"), {}, {})
-    ],
+    "aws_lambda_alias": _on(
+        "lambda:CreateAlias", "lambda", "function:{function_name}", tagged=False
+    ),
+    "aws_lambda_permission": _on(
+        "lambda:AddPermission", "lambda", "function:{function_name}:{qualifier}", tagged=False
+    ),
+    "aws_lambda_provisioned_concurrency_config": _on(
+        "lambda:PutProvisionedConcurrencyConfig",
+        "lambda",
+        "function:{function_name}:{qualifier}",
+        tagged=False,
+    ),
+    "aws_lambda_layer_version": _on(
+        "lambda:PublishLayerVersion", "lambda", "layer:{layer_name}", tagged=False
+    ),
     # IAM (a role's inline policy names the role only after apply)
     "aws_iam_role": lambda a, arn, tags, stage, ctx: [
         ("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/{a['name']}", tags, {}),
@@ -110,50 +142,32 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
         if a.get("name")
         else []
     ),
-    "aws_cloudwatch_metric_alarm": lambda a, arn, tags, stage, ctx: [
-        ("cloudwatch:PutMetricAlarm", arn("cloudwatch", f"alarm:{a['alarm_name']}"), tags, {})
-    ],
-    "aws_cloudwatch_dashboard": lambda a, arn, tags, stage, ctx: [
-        (
-            "cloudwatch:PutDashboard",
-            arn("cloudwatch", f"dashboard/{a['dashboard_name']}", regional=False),
-            {},
-            {},
-        )
-    ],
-    "aws_cloudwatch_event_rule": lambda a, arn, tags, stage, ctx: [
-        ("events:PutRule", arn("events", f"rule/{a['name']}"), tags, {})
-    ],
-    "aws_cloudwatch_event_target": lambda a, arn, tags, stage, ctx: [
-        ("events:PutTargets", arn("events", f"rule/{a['rule']}"), {}, {})
-    ],
-    "aws_sns_topic": lambda a, arn, tags, stage, ctx: [
-        ("sns:CreateTopic", arn("sns", a["name"]), tags, {})
-    ],
+    "aws_cloudwatch_metric_alarm": _on(
+        "cloudwatch:PutMetricAlarm", "cloudwatch", "alarm:{alarm_name}", tagged=True
+    ),
+    "aws_cloudwatch_dashboard": _on(
+        "cloudwatch:PutDashboard",
+        "cloudwatch",
+        "dashboard/{dashboard_name}",
+        tagged=False,
+        regional=False,
+    ),
+    "aws_cloudwatch_event_rule": _on("events:PutRule", "events", "rule/{name}", tagged=True),
+    "aws_cloudwatch_event_target": _on("events:PutTargets", "events", "rule/{rule}", tagged=False),
+    "aws_sns_topic": _on("sns:CreateTopic", "sns", "{name}", tagged=True),
     "aws_sns_topic_subscription": lambda a, arn, tags, stage, ctx: [
         ("sns:Subscribe", arn("sns", ctx["topic_of"](a)), {}, {})
     ],
-    "aws_ssm_parameter": lambda a, arn, tags, stage, ctx: [
-        ("ssm:PutParameter", arn("ssm", f"parameter{a['name']}"), tags, {})
-    ],
-    "aws_secretsmanager_secret": lambda a, arn, tags, stage, ctx: [
-        (
-            "secretsmanager:CreateSecret",
-            arn("secretsmanager", f"secret:{_named(a, 'name')}-AbCdEf"),
-            tags,
-            {},
-        )
-    ],
-    "aws_ses_email_identity": lambda a, arn, tags, stage, ctx: [
-        ("ses:VerifyEmailIdentity", arn("ses", f"identity/{a['email']}"), {}, {})
-    ],
+    "aws_ssm_parameter": _on("ssm:PutParameter", "ssm", "parameter{name}", tagged=True),
+    "aws_secretsmanager_secret": _on(
+        "secretsmanager:CreateSecret", "secretsmanager", "secret:{name}-AbCdEf", tagged=True
+    ),
+    "aws_ses_email_identity": _on(
+        "ses:VerifyEmailIdentity", "ses", "identity/{email}", tagged=False
+    ),
     # RDS
-    "aws_db_subnet_group": lambda a, arn, tags, stage, ctx: [
-        ("rds:CreateDBSubnetGroup", arn("rds", f"subgrp:{a['name']}"), tags, {})
-    ],
-    "aws_db_parameter_group": lambda a, arn, tags, stage, ctx: [
-        ("rds:CreateDBParameterGroup", arn("rds", f"pg:{_named(a, 'name')}"), tags, {})
-    ],
+    "aws_db_subnet_group": _on("rds:CreateDBSubnetGroup", "rds", "subgrp:{name}", tagged=True),
+    "aws_db_parameter_group": _on("rds:CreateDBParameterGroup", "rds", "pg:{name}", tagged=True),
     "aws_db_instance": lambda a, arn, tags, stage, ctx: [
         ("rds:CreateDBInstance", arn("rds", f"db:{a['identifier']}"), tags, {}),
         ("rds:AddTagsToResource", arn("rds", f"db:{a['identifier']}"), tags, {}),
@@ -174,9 +188,7 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
             {},
         ),
     ],
-    "aws_db_proxy": lambda a, arn, tags, stage, ctx: [
-        ("rds:CreateDBProxy", arn("rds", "db-proxy:prx-0a1b2c"), tags, {})
-    ],
+    "aws_db_proxy": _on("rds:CreateDBProxy", "rds", "db-proxy:prx-0a1b2c", tagged=True),
     "aws_db_proxy_default_target_group": lambda a, arn, tags, stage, ctx: [
         ("rds:ModifyDBProxyTargetGroup", arn("rds", "target-group:prx-tg-0a1b2c"), {}, stage)
     ],
@@ -192,73 +204,42 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
         ("s3:PutObject", _s3(ctx["bucket"], a["key"]), {}, {})
     ],
     # CodeDeploy
-    "aws_codedeploy_app": lambda a, arn, tags, stage, ctx: [
-        ("codedeploy:CreateApplication", arn("codedeploy", f"application:{a['name']}"), tags, {})
-    ],
-    "aws_codedeploy_deployment_group": lambda a, arn, tags, stage, ctx: [
-        (
-            "codedeploy:CreateDeploymentGroup",
-            arn("codedeploy", f"deploymentgroup:{a['app_name']}/{a['deployment_group_name']}"),
-            tags,
-            {},
-        )
-    ],
+    "aws_codedeploy_app": _on(
+        "codedeploy:CreateApplication", "codedeploy", "application:{name}", tagged=True
+    ),
+    "aws_codedeploy_deployment_group": _on(
+        "codedeploy:CreateDeploymentGroup",
+        "codedeploy",
+        "deploymentgroup:{app_name}/{deployment_group_name}",
+        tagged=True,
+    ),
     # EC2: IDs only, so creations carry the Stage tag and the resources they
     # attach to already have it. The default security group exists untagged
     # until Terraform tags it.
-    "aws_vpc": lambda a, arn, tags, stage, ctx: [("ec2:CreateVpc", arn("ec2", "vpc/*"), tags, {})],
-    "aws_subnet": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateSubnet", arn("ec2", "subnet/*"), tags, {}),
-        ("ec2:CreateSubnet", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
-    ],
+    "aws_vpc": _ec2("ec2:CreateVpc", "vpc"),
+    "aws_subnet": _ec2("ec2:CreateSubnet", "subnet", VPC),
     "aws_internet_gateway": lambda a, arn, tags, stage, ctx: [
         ("ec2:CreateInternetGateway", arn("ec2", "internet-gateway/*"), tags, {}),
-        ("ec2:AttachInternetGateway", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
+        ("ec2:AttachInternetGateway", arn("ec2", VPC), {}, stage),
     ],
-    "aws_eip": lambda a, arn, tags, stage, ctx: [
-        ("ec2:AllocateAddress", arn("ec2", "elastic-ip/*"), tags, {})
-    ],
-    "aws_nat_gateway": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateNatGateway", arn("ec2", "natgateway/*"), tags, {}),
-        ("ec2:CreateNatGateway", arn("ec2", "subnet/subnet-0a1b2c"), {}, stage),
-        ("ec2:CreateNatGateway", arn("ec2", "elastic-ip/eipalloc-0a1b2c"), {}, stage),
-    ],
-    "aws_route_table": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateRouteTable", arn("ec2", "route-table/*"), tags, {}),
-        ("ec2:CreateRouteTable", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
-    ],
-    "aws_route": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateRoute", arn("ec2", "route-table/rtb-0a1b2c"), {}, stage)
-    ],
-    "aws_route_table_association": lambda a, arn, tags, stage, ctx: [
-        ("ec2:AssociateRouteTable", arn("ec2", "route-table/rtb-0a1b2c"), {}, stage),
-        ("ec2:AssociateRouteTable", arn("ec2", "subnet/subnet-0a1b2c"), {}, stage),
-    ],
-    "aws_security_group": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateSecurityGroup", arn("ec2", "security-group/*"), tags, {}),
-        ("ec2:CreateSecurityGroup", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
-    ],
+    "aws_eip": _ec2("ec2:AllocateAddress", "elastic-ip"),
+    "aws_nat_gateway": _ec2("ec2:CreateNatGateway", "natgateway", SUBNET, ELASTIC_IP),
+    "aws_route_table": _ec2("ec2:CreateRouteTable", "route-table", VPC),
+    "aws_route": _ec2("ec2:CreateRoute", None, ROUTE_TABLE),
+    "aws_route_table_association": _ec2("ec2:AssociateRouteTable", None, ROUTE_TABLE, SUBNET),
+    "aws_security_group": _ec2("ec2:CreateSecurityGroup", "security-group", VPC),
     "aws_default_security_group": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateTags", arn("ec2", "security-group/sg-0a1b2c"), tags, {}),
-        ("ec2:RevokeSecurityGroupEgress", arn("ec2", "security-group/sg-0a1b2c"), {}, stage),
+        ("ec2:CreateTags", arn("ec2", SECURITY_GROUP), tags, {}),
+        ("ec2:RevokeSecurityGroupEgress", arn("ec2", SECURITY_GROUP), {}, stage),
     ],
-    "aws_vpc_security_group_ingress_rule": lambda a, arn, tags, stage, ctx: [
-        ("ec2:AuthorizeSecurityGroupIngress", arn("ec2", "security-group/sg-0a1b2c"), {}, stage),
-        ("ec2:AuthorizeSecurityGroupIngress", arn("ec2", "security-group-rule/*"), tags, {}),
-    ],
-    "aws_vpc_security_group_egress_rule": lambda a, arn, tags, stage, ctx: [
-        ("ec2:AuthorizeSecurityGroupEgress", arn("ec2", "security-group/sg-0a1b2c"), {}, stage),
-        ("ec2:AuthorizeSecurityGroupEgress", arn("ec2", "security-group-rule/*"), tags, {}),
-    ],
-    "aws_vpc_endpoint": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateVpcEndpoint", arn("ec2", "vpc-endpoint/*"), tags, {}),
-        ("ec2:CreateVpcEndpoint", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
-        ("ec2:CreateVpcEndpoint", arn("ec2", "route-table/rtb-0a1b2c"), {}, stage),
-    ],
-    "aws_flow_log": lambda a, arn, tags, stage, ctx: [
-        ("ec2:CreateFlowLogs", arn("ec2", "vpc-flow-log/*"), tags, {}),
-        ("ec2:CreateFlowLogs", arn("ec2", "vpc/vpc-0a1b2c"), {}, stage),
-    ],
+    **{
+        f"aws_vpc_security_group_{way}_rule": _ec2(
+            f"ec2:AuthorizeSecurityGroup{way.title()}", "security-group-rule", SECURITY_GROUP
+        )
+        for way in ("ingress", "egress")
+    },
+    "aws_vpc_endpoint": _ec2("ec2:CreateVpcEndpoint", "vpc-endpoint", VPC, ROUTE_TABLE),
+    "aws_flow_log": _ec2("ec2:CreateFlowLogs", "vpc-flow-log", VPC),
     # API Gateway: a REST API's children carry its tags for authorisation.
     "aws_api_gateway_rest_api": lambda a, arn, tags, stage, ctx: [
         ("apigateway:POST", arn.apigateway("/restapis"), tags, {}),
@@ -298,22 +279,20 @@ CALLS: dict[str, Callable[..., list[Call]]] = {
         ),
         ("cloudfront:TagResource", arn("cloudfront", "distribution/*", regional=False), tags, {}),
     ],
-    "aws_cloudfront_origin_access_control": lambda a, arn, tags, stage, ctx: [
-        (
-            "cloudfront:CreateOriginAccessControl",
-            arn("cloudfront", "origin-access-control/*", regional=False),
-            {},
-            {},
-        )
-    ],
-    "aws_cloudfront_response_headers_policy": lambda a, arn, tags, stage, ctx: [
-        (
-            "cloudfront:CreateResponseHeadersPolicy",
-            arn("cloudfront", "response-headers-policy/*", regional=False),
-            {},
-            {},
-        )
-    ],
+    "aws_cloudfront_origin_access_control": _on(
+        "cloudfront:CreateOriginAccessControl",
+        "cloudfront",
+        "origin-access-control/*",
+        tagged=False,
+        regional=False,
+    ),
+    "aws_cloudfront_response_headers_policy": _on(
+        "cloudfront:CreateResponseHeadersPolicy",
+        "cloudfront",
+        "response-headers-policy/*",
+        tagged=False,
+        regional=False,
+    ),
 }
 
 
