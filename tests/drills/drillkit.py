@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import requests
-from drillstack import DrillServer
+from drillstack import DrillServer, tfvars_value
 
 from shop.notify import MAX_ATTEMPTS
 
@@ -212,6 +212,14 @@ def run_together(functions: list) -> list:
     return results
 
 
+def place_from(client: Client, orders: list[Order], *, clients: int) -> list[Answer | None]:
+    """Place `orders` from `clients` threads released at once, each placing its share in
+    turn without retrying; return each order's answer."""
+    shares = [orders[i::clients] for i in range(clients)]
+    run_together([lambda s=s: [place(client, o, retry_until=0) for o in s] for s in shares])
+    return [o.final for o in orders]
+
+
 def warm(client: Client, workers: int) -> None:
     """Start `workers` api workers at once, so cold starts stay out of a drill's figures."""
     answers = run_together([lambda: client.request("GET", "/v1/health")] * workers)
@@ -400,12 +408,16 @@ def collect_emf(log_path) -> None:
         EMF_SEEN.setdefault(name, set()).update(units)
 
 
+# --- the notification drills ------------------------------------------------------------
+
 # Units of each product of the notification drills: more than they ever order.
 PLENTY = 1000
+# The relay retries at once instead of after a real backoff (minutes), so a drill can follow it.
+RELAY_AT_ONCE = {"SHOP_RELAY_BACKOFF_SECONDS": "0"}
 
 
 def orders_with_a_refused_address(
-    stack, prefix: str, *, good: str, refused: str, count: int
+    stack, prefix: str, *, refused: str, count: int, good: str = "buyer@drill.example.com"
 ) -> tuple[list[Order], dict[str, int]]:
     """`count` orders of one unit, every fourth for `refused` (of a product of its own),
     the others for `good`. Returns the orders and each address's product id."""
@@ -432,6 +444,53 @@ def reconcile_by_address(
         )
         for email, product in products.items()
     ]
+
+
+def relay_until_idle(stack) -> list[dict]:
+    """Run the relay (the report function's `relay` action) until nothing is due, at most
+    a row's attempts and two more times; return each run's result. Fails on a run that
+    errs and when something is still due after the last run."""
+    runs = []
+    for _ in range(MAX_ATTEMPTS + 2):
+        result, error = stack.invoke("report", {"action": "relay"})
+        assert error is None, result
+        runs.append(result)
+        if result["backlog"]["rows"] == 0:
+            break
+    assert runs[-1]["backlog"] == {"rows": 0, "oldest_age_s": 0.0}, runs
+    return runs
+
+
+def sent_once_or_parked(
+    server: DrillServer, database: str, fake, orders: list[Order], *, refused: str
+) -> list[tuple]:
+    """Check that each notification of `orders` reached SNS or SES (`fake`) exactly once
+    but the e-mails to `refused`, each parked after its last attempt, and that no other
+    row is left waiting; return the parked outbox rows."""
+    ids = {o.order_id for o in orders}
+    refused_ids = {o.order_id for o in orders if o.email == refused}
+    rows = outbox(server, database)
+    missing = [r for r in rows if r[2] == "order_event" and r[0] not in fake.events]
+    assert sorted(fake.events) == sorted(ids), missing
+    assert sorted(fake.emails) == sorted(ids - refused_ids)
+    parked = [r for r in rows if r[3] == "parked"]
+    assert {(r[1], r[2], r[4]) for r in parked} == {(refused, "order_email", MAX_ATTEMPTS)}
+    assert len(parked) == len(refused_ids)
+    assert {r[3] for r in rows if r not in parked} == {"sent"}
+    return parked
+
+
+def order_figures(client: Client, orders: list[Order], *, clients: int, workers: int) -> dict:
+    """The figures of a notification drill's orders: how many, from how many clients on
+    how many api workers, their answers and how long they took against the api's timeout."""
+    return {
+        "clients": clients,
+        "api_workers": workers,
+        "orders": len(orders),
+        "by_status": by_status(client.answers),
+        "order_latency": latency([o.final for o in orders]),
+        "api_timeout_s": tfvars_value("functions")["api"]["timeout_s"],
+    }
 
 
 def deliveries(fake, parked: list[tuple], reconciled: list[Reconciliation]) -> dict:

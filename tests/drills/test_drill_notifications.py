@@ -18,8 +18,7 @@ from local import tfvars
 
 pytestmark = [pytest.mark.drills, pytest.mark.mariadb]
 
-# The relay retries at once instead of after a real backoff (minutes), so the drill can follow it.
-STACK_OPTIONS = {"concurrency": 4, "function_env": {"SHOP_RELAY_BACKOFF_SECONDS": "0"}}
+STACK_OPTIONS = {"concurrency": 4, "function_env": drillkit.RELAY_AT_ONCE}
 ORDERS = 10
 EMAIL = "notifications@drill.example.com"
 SENDER = tfvars.load(drillstack.ROOT / "envs" / "dev.tfvars")["app_config"]["sender_email"]

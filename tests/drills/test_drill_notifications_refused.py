@@ -16,7 +16,6 @@ holding up another row.
 import threading
 
 import drillkit
-import drillstack
 import pytest
 
 from shop.notify import MAX_ATTEMPTS
@@ -25,9 +24,8 @@ pytestmark = [pytest.mark.drills, pytest.mark.mariadb]
 
 CLIENTS, ORDERS_EACH = 12, 3  # 3 clients per api worker, so queueing for one stays short
 WORKERS = 4
-# The relay retries at once instead of after a real backoff (minutes), so the drill can follow it.
-STACK_OPTIONS = {"concurrency": WORKERS, "function_env": {"SHOP_RELAY_BACKOFF_SECONDS": "0"}}
-GOOD, GONE = "buyer@drill.example.com", "suppressed@drill.example.com"
+STACK_OPTIONS = {"concurrency": WORKERS, "function_env": drillkit.RELAY_AT_ONCE}
+GONE = "suppressed@drill.example.com"
 REFUSED = {GONE}  # by SES, for good (the `fake` fixture)
 
 
@@ -36,11 +34,9 @@ def test_permanent_refusals_under_load_park_only_their_rows_and_every_good_send_
 ):
     # GIVEN SNS and SES that answer at once but refuse one address for good
     orders, products = drillkit.orders_with_a_refused_address(
-        stack, "REFUSED", good=GOOD, refused=GONE, count=CLIENTS * ORDERS_EACH
+        stack, "REFUSED", refused=GONE, count=CLIENTS * ORDERS_EACH
     )
     drillkit.warm(client, WORKERS)
-    api_timeout = drillstack.tfvars_value("functions")["api"]["timeout_s"]
-    chunks = [orders[i::CLIENTS] for i in range(CLIENTS)]
 
     # WHEN 12 clients place 3 orders each while the relay runs again and again beside them
     placing = threading.Event()
@@ -55,54 +51,31 @@ def test_permanent_refusals_under_load_park_only_their_rows_and_every_good_send_
     relay = threading.Thread(target=relay_while_placing)
     relay.start()
     try:
-        drillkit.run_together(
-            [lambda c=c: [drillkit.place(client, o, retry_until=0) for o in c] for c in chunks]
-        )
+        answers = drillkit.place_from(client, orders, clients=CLIENTS)
     finally:
         placing.clear()
         relay.join()
 
     # THEN every order is answered 201 (not the gateway's 502 or 504 of a function past
     # its timeout), and every relay run beside them ended without an error
-    answers = [o.final for o in orders]
     assert [a.status for a in answers] == [201] * len(orders), answers
     assert runs_during and all(error is None for _, error in runs_during), runs_during
 
     # WHEN the relay runs until nothing is due
-    runs = []
-    for _ in range(MAX_ATTEMPTS + 2):
-        result, error = stack.invoke("report", {"action": "relay"})
-        assert error is None, result
-        runs.append(result)
-        if result["backlog"]["rows"] == 0:
-            break
+    runs = drillkit.relay_until_idle(stack)
 
-    # THEN each good notification reached SNS or SES exactly once, whoever sent it
-    ids = {o.order_id for o in orders}
-    good_ids = {o.order_id for o in orders if o.email == GOOD}
-    assert sorted(fake.events) == sorted(ids)
-    assert sorted(fake.emails) == sorted(good_ids)
-    # ... each refused e-mail was tried exactly its attempts, then parked and left alone
-    rows = drillkit.outbox(drill_server, stack.database)
-    parked = [r for r in rows if r[3] == "parked"]
-    assert {(r[1], r[2], r[4]) for r in parked} == {(GONE, "order_email", MAX_ATTEMPTS)}
-    assert len(parked) == len(ids - good_ids)
+    # THEN each good notification reached SNS or SES exactly once, whoever sent it, and
+    # nothing else is left waiting; each refused e-mail was tried exactly its attempts,
+    # then parked and left alone
+    parked = drillkit.sent_once_or_parked(drill_server, stack.database, fake, orders, refused=GONE)
     assert fake.rejected == len(parked) * MAX_ATTEMPTS
-    # ... and nothing else is left waiting
-    assert {r[3] for r in rows if r not in parked} == {"sent"}
-    assert runs[-1]["backlog"] == {"rows": 0, "oldest_age_s": 0.0}
 
     reconciled = drillkit.reconcile_by_address(drill_server, stack.database, orders, products)
     assert all(r.ok for r in reconciled), reconciled
     drillkit.record(
         "notifications_refused_under_load",
         {
-            "clients": CLIENTS,
-            "api_workers": WORKERS,
-            "orders": len(orders),
-            "by_status": drillkit.by_status(client.answers),
-            "order_latency": drillkit.latency(answers),
-            "api_timeout_s": api_timeout,
+            **drillkit.order_figures(client, orders, clients=CLIENTS, workers=WORKERS),
             "relay_runs_during_load": len(runs_during),
             "relay_runs_after": len(runs),
             **drillkit.deliveries(fake, parked, reconciled),
