@@ -18,12 +18,7 @@ cors = CORSConfig(
 
 @app.route("/v1/products/{id}", methods=["GET"], cors=cors)
 def get_product(id):  # the name API Gateway's resource gives the path parameter
-    try:
-        row = repo.get(common.positive_int(id, "id"))
-    except common.BadInput as exc:
-        raise BadRequestError(str(exc)) from exc
-    if row is None:
-        raise NotFoundError(f"product {id} does not exist")
+    row = common.product(repo, id, bad=BadRequestError, missing=NotFoundError)
     return Response(body=common.to_json(row), status_code=200, headers={"ETag": common.etag(row)})
 
 

@@ -64,6 +64,18 @@ def positive_int(raw, name: str, default: int | None = None, maximum: int | None
     return value
 
 
+def product(repo, raw_id, *, bad: type[Exception], missing: type[Exception]):
+    """GET /v1/products/{id}'s row from `repo`; raise the framework's `bad` (its 400) for
+    an id that is not a positive integer, its `missing` (its 404) for no such product."""
+    try:
+        row = repo.get(positive_int(raw_id, "id"))
+    except BadInput as exc:
+        raise bad(str(exc)) from exc
+    if row is None:
+        raise missing(f"product {raw_id} does not exist")
+    return row
+
+
 def list_query(query: dict | None, config: dict) -> dict:
     """Return the validated filters and page of GET /v1/products; raise BadInput."""
     query = query or {}

@@ -24,12 +24,7 @@ app = APIGatewayRestResolver(
 
 @app.get("/v1/products/<product_id>")
 def get_product(product_id: str):
-    try:
-        row = repo.get(common.positive_int(product_id, "id"))
-    except common.BadInput as exc:
-        raise BadRequestError(str(exc)) from exc
-    if row is None:
-        raise NotFoundError(f"product {product_id} does not exist")
+    row = common.product(repo, product_id, bad=BadRequestError, missing=NotFoundError)
     return Response(
         status_code=200,
         content_type="application/json; charset=utf-8",
