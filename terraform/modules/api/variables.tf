@@ -2,11 +2,11 @@
 # (terraform/variables.tf); a module checks only what the root leaves
 # unchecked (files it reads, its resources' own limits), not the names and
 # ARNs the root builds from those values.
-# The root's variable is the one home of a tfvars object's defaults and
-# validations; the module types the object it is handed with the attributes
-# it reads and no optional() defaults, so it stays precise (a renamed or
-# missing attribute fails at the module call) without a second copy of the
-# defaults to keep in step.
+# The root's variable is the one home of a tfvars object's type, defaults
+# and validations: a module handed such an object whole takes it as `any`
+# and names the root variable in its description, rather than a second copy
+# of the type to keep in step (Terraform has no type aliases). A renamed or
+# missing attribute still fails the plan, where the module reads it.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -57,30 +57,6 @@ variable "site_origin" {
 }
 
 variable "settings" {
-  description = "Stage cache, throttling, logging, admin usage plan and CORS preflight answers."
-  type = object({
-    cache = object({
-      enabled     = bool
-      size_gb     = string
-      ttl_seconds = number
-    })
-    throttle = object({
-      rate_limit  = number
-      burst_limit = number
-    })
-    admin_usage_plan = object({
-      rate_limit    = number
-      burst_limit   = number
-      quota_per_day = number
-    })
-    logging_level             = string
-    metrics_enabled           = bool
-    xray_tracing              = bool
-    access_log_retention_days = number
-    cors = object({
-      allow_methods   = list(string)
-      allow_headers   = list(string)
-      max_age_seconds = number
-    })
-  })
+  description = "The stage's API Gateway settings, the root's `api` variable as it types, defaults and validates it: cache, throttling, logging, admin usage plan and CORS preflight answers."
+  type        = any
 }

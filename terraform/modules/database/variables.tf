@@ -2,11 +2,11 @@
 # (terraform/variables.tf); a module checks only what the root leaves
 # unchecked (files it reads, its resources' own limits), not the names and
 # ARNs the root builds from those values.
-# The root's variable is the one home of a tfvars object's defaults and
-# validations; the module types the object it is handed with the attributes
-# it reads and no optional() defaults, so it stays precise (a renamed or
-# missing attribute fails at the module call) without a second copy of the
-# defaults to keep in step.
+# The root's variable is the one home of a tfvars object's type, defaults
+# and validations: a module handed such an object whole takes it as `any`
+# and names the root variable in its description, rather than a second copy
+# of the type to keep in step (Terraform has no type aliases). A renamed or
+# missing attribute still fails the plan, where the module reads it.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -14,31 +14,8 @@ variable "name" {
 }
 
 variable "database" {
-  description = "Instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions; here only its CA bundles (which one the functions trust) and connect timeout (the proxy's borrow timeout)."
-  type = object({
-    instance_class           = string
-    engine_version           = string
-    allocated_storage_gb     = number
-    max_allocated_storage_gb = number
-    multi_az                 = bool
-    deletion_protection      = bool
-    skip_final_snapshot      = bool
-    backup_retention_days    = number
-    log_retention_days       = number
-    backup_window            = string
-    maintenance_window       = string
-    max_connections          = number
-    connection_headroom      = number
-    db_name                  = string
-    master_username          = string
-    enable_proxy             = bool
-    performance_insights     = bool
-    client = object({
-      ca_bundle         = string
-      proxy_ca_bundle   = string
-      connect_timeout_s = number
-    })
-  })
+  description = "The root's `database` variable as it types, defaults and validates it: instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions; here only its CA bundles (which one the functions trust) and connect timeout (the proxy's borrow timeout)."
+  type        = any
 }
 
 variable "vpc_id" {

@@ -2,11 +2,11 @@
 # (terraform/variables.tf); a module checks only what the root leaves
 # unchecked (files it reads, its resources' own limits), not the names and
 # ARNs the root builds from those values.
-# The root's variable is the one home of a tfvars object's defaults and
-# validations; the module types the object it is handed with the attributes
-# it reads and no optional() defaults, so it stays precise (a renamed or
-# missing attribute fails at the module call) without a second copy of the
-# defaults to keep in step.
+# The root's variable is the one home of a tfvars object's type, defaults
+# and validations: a module handed such an object whole takes it as `any`
+# and names the root variable in its description, rather than a second copy
+# of the type to keep in step (Terraform has no type aliases). A renamed or
+# missing attribute still fails the plan, where the module reads it.
 
 variable "name" {
   description = "Function name (<project>-<stage>-<function>)."
@@ -24,16 +24,8 @@ variable "alias_name" {
 }
 
 variable "settings" {
-  description = "Per-stage runtime settings from the tfvars."
-  type = object({
-    memory_mb               = number
-    timeout_s               = number
-    architecture            = string
-    reserved_concurrency    = number
-    provisioned_concurrency = number
-    snap_start              = bool
-    log_retention_days      = number
-  })
+  description = "Per-stage runtime settings: the function's entry of the root's `functions` variable, as it types, defaults and validates it."
+  type        = any
 }
 
 variable "package" {
@@ -59,12 +51,12 @@ variable "package" {
 }
 
 variable "parameters_secrets_extension" {
-  description = "Attach the AWS Parameters and Secrets Lambda Extension (the function reads config and secret through it on localhost): the stage's region, the extension's port and its cache TTLs. null attaches nothing."
+  description = "Attach the AWS Parameters and Secrets Lambda Extension (the function reads config and secret through it on localhost): the stage's region, the extension's port and its cache TTLs, all chosen by the root. null attaches nothing."
   type = object({
     region          = string
-    port            = optional(number, 2773)
-    parameter_ttl_s = optional(number, 300)
-    secret_ttl_s    = optional(number, 300)
+    port            = number
+    parameter_ttl_s = number
+    secret_ttl_s    = number
   })
   default = null
 }

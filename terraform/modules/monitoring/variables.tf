@@ -2,11 +2,11 @@
 # (terraform/variables.tf); a module checks only what the root leaves
 # unchecked (files it reads, its resources' own limits), not the names and
 # ARNs the root builds from those values.
-# The root's variable is the one home of a tfvars object's defaults and
-# validations; the module types the object it is handed with the attributes
-# it reads and no optional() defaults, so it stays precise (a renamed or
-# missing attribute fails at the module call) without a second copy of the
-# defaults to keep in step.
+# The root's variable is the one home of a tfvars object's type, defaults
+# and validations: a module handed such an object whole takes it as `any`
+# and names the root variable in its description, rather than a second copy
+# of the type to keep in step (Terraform has no type aliases). A renamed or
+# missing attribute still fails the plan, where the module reads it.
 
 variable "name" {
   description = "Name prefix of every alarm (<project>-<stage>)."
@@ -19,19 +19,8 @@ variable "alarm_topic_arn" {
 }
 
 variable "thresholds" {
-  description = "Alarm thresholds and evaluation window."
-  type = object({
-    api_5xx_threshold        = number
-    lambda_error_threshold   = number
-    duration_alarm_ratio     = number
-    rds_cpu_percent          = number
-    rds_connections_ratio    = number
-    rds_free_storage_gb      = number
-    period_seconds           = number
-    evaluation_periods       = number
-    outbox_backlog_age_s     = number
-    unavailable_rate_percent = number
-  })
+  description = "Alarm thresholds and evaluation window: the root's `monitoring` variable as it types, defaults and validates it."
+  type        = any
 }
 
 variable "api" {

@@ -2,11 +2,11 @@
 # (terraform/variables.tf); a module checks only what the root leaves
 # unchecked (files it reads, its resources' own limits), not the names and
 # ARNs the root builds from those values.
-# The root's variable is the one home of a tfvars object's defaults and
-# validations; the module types the object it is handed with the attributes
-# it reads and no optional() defaults, so it stays precise (a renamed or
-# missing attribute fails at the module call) without a second copy of the
-# defaults to keep in step.
+# The root's variable is the one home of a tfvars object's type, defaults
+# and validations: a module handed such an object whole takes it as `any`
+# and names the root variable in its description, rather than a second copy
+# of the type to keep in step (Terraform has no type aliases). A renamed or
+# missing attribute still fails the plan, where the module reads it.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -19,19 +19,8 @@ variable "region" {
 }
 
 variable "network" {
-  description = "CIDR, availability zones, NAT mode (single, per_az or none), subnet sizes as newbits of the VPC CIDR, interface endpoints placed in the app subnets, and the flow log's retention in days."
-  type = object({
-    cidr_block         = string
-    availability_zones = list(string)
-    nat_mode           = string
-    subnet_newbits = object({
-      public   = number
-      app      = number
-      database = number
-    })
-    interface_endpoints     = set(string)
-    flow_log_retention_days = number
-  })
+  description = "The root's `network` variable as it types, defaults and validates it: CIDR, availability zones, NAT mode (single, per_az or none), subnet sizes as newbits of the VPC CIDR, interface endpoints placed in the app subnets, and the flow log's retention in days."
+  type        = any
 }
 
 variable "app_subnets_need_internet" {

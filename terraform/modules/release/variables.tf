@@ -2,11 +2,11 @@
 # (terraform/variables.tf); a module checks only what the root leaves
 # unchecked (files it reads, its resources' own limits), not the names and
 # ARNs the root builds from those values.
-# The root's variable is the one home of a tfvars object's defaults and
-# validations; the module types the object it is handed with the attributes
-# it reads and no optional() defaults, so it stays precise (a renamed or
-# missing attribute fails at the module call) without a second copy of the
-# defaults to keep in step.
+# The root's variable is the one home of a tfvars object's type, defaults
+# and validations: a module handed such an object whole takes it as `any`
+# and names the root variable in its description, rather than a second copy
+# of the type to keep in step (Terraform has no type aliases). A renamed or
+# missing attribute still fails the plan, where the module reads it.
 
 variable "name" {
   description = "Prefix of every name (<project>-<stage>): the application is <name>-release, the group <name>-api, the hook <name>-pretraffic."
@@ -14,13 +14,8 @@ variable "name" {
 }
 
 variable "settings" {
-  description = "The stage's release knobs from the tfvars (release), validated by the root."
-  type = object({
-    deployment_config       = string
-    keep_releases           = number
-    hook_timeout_s          = number
-    hook_log_retention_days = number
-  })
+  description = "The stage's release knobs: the root's `release` variable as it types, defaults and validates it."
+  type        = any
 }
 
 variable "api_function" {

@@ -2,11 +2,11 @@
 # (terraform/variables.tf); a module checks only what the root leaves
 # unchecked (files it reads, its resources' own limits), not the names and
 # ARNs the root builds from those values.
-# The root's variable is the one home of a tfvars object's defaults and
-# validations; the module types the object it is handed with the attributes
-# it reads and no optional() defaults, so it stays precise (a renamed or
-# missing attribute fails at the module call) without a second copy of the
-# defaults to keep in step.
+# The root's variable is the one home of a tfvars object's type, defaults
+# and validations: a module handed such an object whole takes it as `any`
+# and names the root variable in its description, rather than a second copy
+# of the type to keep in step (Terraform has no type aliases). A renamed or
+# missing attribute still fails the plan, where the module reads it.
 
 variable "name" {
   description = "Name prefix of every resource (<project>-<stage>)."
@@ -19,11 +19,8 @@ variable "stage" {
 }
 
 variable "site" {
-  description = "CloudFront price class and whether the bucket may be destroyed with its objects."
-  type = object({
-    price_class   = string
-    force_destroy = bool
-  })
+  description = "CloudFront price class and whether the bucket may be destroyed with its objects: the root's `static_site` variable as it types, defaults and validates it."
+  type        = any
 }
 
 variable "region" {
