@@ -293,10 +293,9 @@ module "monitoring" {
   alarm_topic_arn = module.notifications.alarm_topic_arn
   thresholds      = var.monitoring
 
-  api = {
-    name  = module.api.rest_api_name
-    stage = local.stage
-  }
+  stage         = local.stage
+  api_name      = module.api.rest_api_name
+  relay_enabled = var.schedules.relay.enabled
 
   functions = {
     api     = { name = module.api_function.function_name, timeout_s = var.functions["api"].timeout_s }
@@ -308,11 +307,6 @@ module "monitoring" {
   database = {
     instance_identifier = module.database.instance_identifier
     max_connections     = var.database.max_connections
-  }
-
-  application = {
-    stage         = local.stage
-    relay_enabled = var.schedules.relay.enabled
   }
 }
 

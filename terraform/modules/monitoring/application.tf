@@ -3,7 +3,9 @@
 # names below are a contract with it, checked by tests/infra).
 
 locals {
-  app_dimensions = { Stage = var.application.stage }
+  # The namespace and dimension functions/shop/metrics.py writes under.
+  app_namespace  = "Shop"
+  app_dimensions = { Stage = var.stage }
 }
 
 # Joined to local.metric_alarms (main.tf).
@@ -12,19 +14,19 @@ locals {
     # Orders whose e-mail or event waits: the relay is down, or SNS/SES are.
     "outbox-backlog-age" = {
       alarm_description   = "The oldest unsent order notification is older than ${var.thresholds.outbox_backlog_age_s} s: check the relay (report function) and SNS/SES."
-      namespace           = var.application.namespace
+      namespace           = local.app_namespace
       metric_name         = "OutboxBacklogAge"
       dimensions          = local.app_dimensions
       statistic           = "Maximum"
       comparison_operator = "GreaterThanThreshold"
       threshold           = var.thresholds.outbox_backlog_age_s
       # The relay reports the backlog on every run; silence means it is not running.
-      treat_missing_data = var.application.relay_enabled ? "breaching" : "notBreaching"
+      treat_missing_data = var.relay_enabled ? "breaching" : "notBreaching"
     }
     # A parked notification was given up after its last attempt: a person decides.
     "notifications-parked" = {
       alarm_description  = "A notification was parked after its last attempt (status 'parked' in the outbox, last_error says why)."
-      namespace          = var.application.namespace
+      namespace          = local.app_namespace
       metric_name        = "NotificationsParked"
       dimensions         = local.app_dimensions
       threshold          = 1
@@ -55,7 +57,7 @@ resource "aws_cloudwatch_metric_alarm" "unavailable_rate" {
   metric_query {
     id = "unavailable"
     metric {
-      namespace   = var.application.namespace
+      namespace   = local.app_namespace
       metric_name = "ServiceUnavailable"
       dimensions  = local.app_dimensions
       stat        = "Sum"
@@ -68,7 +70,7 @@ resource "aws_cloudwatch_metric_alarm" "unavailable_rate" {
     metric {
       namespace   = "AWS/ApiGateway"
       metric_name = "Count"
-      dimensions  = { ApiName = var.api.name, Stage = var.api.stage }
+      dimensions  = { ApiName = var.api_name, Stage = var.stage }
       stat        = "Sum"
       period      = local.common.period
     }
@@ -99,8 +101,8 @@ resource "aws_cloudwatch_dashboard" "this" {
 }
 
 locals {
-  ns    = var.application.namespace
-  stage = var.application.stage
+  ns    = local.app_namespace
+  stage = var.stage
   widgets = [
     { title = "Orders placed", stat = "Sum", metrics = [[local.ns, "OrdersPlaced", "Stage", local.stage]] },
     { title = "Order value", stat = "Sum", metrics = [[local.ns, "OrderValue", "Stage", local.stage]] },
@@ -132,8 +134,8 @@ locals {
     },
     {
       title = "API requests and 5XX", stat = "Sum", metrics = [
-        ["AWS/ApiGateway", "Count", "ApiName", var.api.name, "Stage", var.api.stage],
-        ["AWS/ApiGateway", "5XXError", "ApiName", var.api.name, "Stage", var.api.stage],
+        ["AWS/ApiGateway", "Count", "ApiName", var.api_name, "Stage", var.stage],
+        ["AWS/ApiGateway", "5XXError", "ApiName", var.api_name, "Stage", var.stage],
       ]
     },
   ]

@@ -54,7 +54,7 @@ locals {
       alarm_description = "The API answered 5XX (function errors, timeouts or a saturated database)."
       namespace         = "AWS/ApiGateway"
       metric_name       = "5XXError"
-      dimensions        = { ApiName = var.api.name, Stage = var.api.stage }
+      dimensions        = { ApiName = var.api_name, Stage = var.stage }
       threshold         = var.thresholds.api_5xx_threshold
     }
     "db-cpu" = {

@@ -23,12 +23,14 @@ variable "thresholds" {
   type        = any
 }
 
-variable "api" {
-  description = "REST API name and stage, the dimensions of its metrics."
-  type = object({
-    name  = string
-    stage = string
-  })
+variable "stage" {
+  description = "The stage: the REST API's stage and the Stage dimension of the functions' own metrics (EMF, see functions/shop/metrics.py)."
+  type        = string
+}
+
+variable "api_name" {
+  description = "Name of the REST API, the ApiName dimension of its metrics."
+  type        = string
 }
 
 variable "functions" {
@@ -47,13 +49,9 @@ variable "database" {
   })
 }
 
-variable "application" {
-  description = "The functions' own metrics (EMF, see functions/shop/metrics.py): the stage they carry as dimension, their namespace, and whether the relay runs (when it does, a backlog metric that stops arriving is itself alarming)."
-  type = object({
-    stage         = string
-    namespace     = optional(string, "Shop")
-    relay_enabled = bool
-  })
+variable "relay_enabled" {
+  description = "Whether the outbox relay runs: when it does, a backlog metric that stops arriving is itself alarming."
+  type        = bool
 }
 
 variable "region" {
