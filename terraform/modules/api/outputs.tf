@@ -8,11 +8,6 @@ output "rest_api_name" {
   value       = aws_api_gateway_rest_api.this.name
 }
 
-output "execution_arn" {
-  description = "Execution ARN of the REST API, the prefix of every permission's source_arn."
-  value       = aws_api_gateway_rest_api.this.execution_arn
-}
-
 output "invoke_url" {
   description = "Base URL of the stage (https://<id>.execute-api.<region>.amazonaws.com/<stage>)."
   value       = aws_api_gateway_stage.this.invoke_url

@@ -28,11 +28,6 @@ output "instance_identifier" {
   value       = aws_db_instance.this.identifier
 }
 
-output "security_group_id" {
-  description = "Security group of the database instance."
-  value       = aws_security_group.this.id
-}
-
 output "connection_budget" {
   description = "Connections the database may see, against max_connections: the functions' reserved concurrency plus headroom, or behind RDS Proxy its pool (max_connections_percent of max_connections) plus headroom."
   value = {

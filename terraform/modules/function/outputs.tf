@@ -28,11 +28,6 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
-output "role_arn" {
-  description = "ARN of the function's own execution role."
-  value       = aws_iam_role.this.arn
-}
-
 output "environment" {
   description = "Environment variables the function runs with (no secrets: the database password stays in Secrets Manager)."
   value       = merge(var.environment, local.extension_environment)
