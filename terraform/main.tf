@@ -38,10 +38,10 @@ locals {
     SHOP_CONFIG_PARAMETER   = "/${var.project}/{alias}/config"
     SHOP_CONFIG_TTL_SECONDS = tostring(var.config_ttl_seconds)
     SHOP_DB_SECRET_ARN      = module.database.app_secret_arn
-    SHOP_DB_HOST            = module.database.endpoint_address
-    SHOP_DB_PORT            = tostring(module.database.port)
-    SHOP_DB_NAME            = module.database.db_name
-    SHOP_DB_CA_BUNDLE       = module.database.client_ca_bundle
+    SHOP_DB_HOST            = module.database.client.host
+    SHOP_DB_PORT            = tostring(module.database.client.port)
+    SHOP_DB_NAME            = module.database.client.db_name
+    SHOP_DB_CA_BUNDLE       = module.database.client.ca_bundle
     SHOP_DB_CONNECT_TIMEOUT = tostring(var.database.client.connect_timeout_s)
     SHOP_DB_READ_TIMEOUT    = tostring(var.database.client.read_timeout_s)
   }

@@ -63,7 +63,7 @@ output "config_parameter_name" {
 
 output "database_endpoint" {
   description = "Host the functions connect to (RDS Proxy when enabled)."
-  value       = module.database.endpoint_address
+  value       = module.database.client.host
 }
 
 output "database_secret_arn" {

@@ -123,8 +123,8 @@ QA_DATABASE = {
 }
 
 
-# The outputs the functions connect with, as root outputs of the module's plan.
-CLIENT_OUTPUTS = ("endpoint_address", "client_ca_bundle")
+# What the functions connect with, as a root output of the module's plan.
+CLIENT_OUTPUTS = ("client",)
 
 
 @pytest.fixture(scope="module")
@@ -325,10 +325,11 @@ def test_behind_the_proxy_the_functions_connect_to_the_proxy_endpoint(
     the proxy's pool and meet the instance's certificate."""
     change = existing_qa_behind_proxy.changes["module.database.aws_db_proxy.this[0]"]["change"]
     assert "delete" not in change["actions"], change["actions"]
-    assert existing_qa_behind_proxy.output("endpoint_address") == PROXY_ENDPOINT
-    assert existing_qa_behind_proxy.output("client_ca_bundle") == AMAZON_ROOTS_BUNDLE
-    assert existing_qa.output("endpoint_address") == INSTANCE_ADDRESS
-    assert existing_qa.output("client_ca_bundle") == QA_DATABASE["database"]["client"]["ca_bundle"]
+    behind_proxy, direct = existing_qa_behind_proxy.output("client"), existing_qa.output("client")
+    assert behind_proxy["host"] == PROXY_ENDPOINT
+    assert behind_proxy["ca_bundle"] == AMAZON_ROOTS_BUNDLE
+    assert direct["host"] == INSTANCE_ADDRESS
+    assert direct["ca_bundle"] == QA_DATABASE["database"]["client"]["ca_bundle"]
 
 
 def test_behind_the_proxy_each_login_has_its_secret_and_the_proxy_may_read_both(

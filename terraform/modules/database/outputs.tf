@@ -1,21 +1,11 @@
-output "endpoint_address" {
-  description = "Host the functions connect to: the RDS Proxy endpoint when enabled, otherwise the instance."
-  value       = var.database.enable_proxy ? aws_db_proxy.this[0].endpoint : aws_db_instance.this.address
-}
-
-output "client_ca_bundle" {
-  description = "CA bundle the functions verify the endpoint with: RDS Proxy presents certificates of Amazon's public roots (ACM), the instance one of the RDS CA."
-  value       = var.database.enable_proxy ? var.database.client.proxy_ca_bundle : var.database.client.ca_bundle
-}
-
-output "port" {
-  description = "MySQL port."
-  value       = local.port
-}
-
-output "db_name" {
-  description = "Name of the application schema."
-  value       = aws_db_instance.this.db_name
+output "client" {
+  description = "What the functions connect with, chosen together so a host never comes with the other's CA bundle: the host (the RDS Proxy endpoint when enabled, otherwise the instance), the MySQL port, the application schema, and the CA bundle that verifies the host (RDS Proxy presents certificates of Amazon's public roots (ACM), the instance one of the RDS CA)."
+  value = {
+    host      = var.database.enable_proxy ? aws_db_proxy.this[0].endpoint : aws_db_instance.this.address
+    port      = local.port
+    db_name   = aws_db_instance.this.db_name
+    ca_bundle = var.database.enable_proxy ? var.database.client.proxy_ca_bundle : var.database.client.ca_bundle
+  }
 }
 
 output "secret_arn" {
