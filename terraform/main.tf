@@ -24,6 +24,17 @@ locals {
     }
   }
 
+  # What each stage function's module call starts from, all named by its
+  # short name once: name, stage alias, tfvars settings and built package.
+  function_inputs = {
+    for key, settings in var.functions : key => {
+      name       = "${local.name}-${key}"
+      alias_name = local.stage
+      settings   = settings
+      package    = local.packages[key]
+    }
+  }
+
   vpc_placement = {
     subnet_ids         = module.network.app_subnet_ids
     security_group_ids = [module.network.app_security_group_id]
@@ -59,6 +70,7 @@ locals {
     { sid = "KeepAppSecret", actions = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources = [module.database.app_secret_arn] },
   ]
 
+  notifier_environment = { SHOP_TOPIC_ARN = module.notifications.topic_arn }
   notifier_statements = [
     { sid = "PublishOrderEvents", actions = ["sns:Publish"], resources = [module.notifications.topic_arn] },
     { sid = "SendMailAsSender", actions = ["ses:SendEmail", "ses:SendRawEmail"], resources = [module.notifications.sender_identity_arn] },
@@ -141,15 +153,11 @@ module "layer" {
 module "api_function" {
   source = "./modules/function"
 
-  name                         = "${local.name}-api"
+  function                     = local.function_inputs["api"]
   description                  = "Products-and-orders API behind API Gateway (${local.stage})"
-  alias_name                   = local.stage
-  settings                     = var.functions["api"]
-  package                      = local.packages["api"]
   vpc                          = local.vpc_placement
   parameters_secrets_extension = local.parameters_secrets_extension
-  environment = merge(local.database_client_environment, {
-    SHOP_TOPIC_ARN = module.notifications.topic_arn
+  environment = merge(local.database_client_environment, local.notifier_environment, {
     # Allowed besides the config's origins: the storefront's domain is only
     # known once CloudFront exists, so it cannot be in the tfvars.
     SHOP_SITE_ORIGIN = module.static_site.url
@@ -160,14 +168,11 @@ module "api_function" {
 module "report_function" {
   source = "./modules/function"
 
-  name                         = "${local.name}-report"
+  function                     = local.function_inputs["report"]
   description                  = "Daily order report; retries unsent notifications (${local.stage})"
-  alias_name                   = local.stage
-  settings                     = var.functions["report"]
-  package                      = local.packages["report"]
   vpc                          = local.vpc_placement
   parameters_secrets_extension = local.parameters_secrets_extension
-  environment                  = merge(local.database_client_environment, { SHOP_TOPIC_ARN = module.notifications.topic_arn })
+  environment                  = merge(local.database_client_environment, local.notifier_environment)
   policy_statements            = concat(local.database_client_statements, local.notifier_statements)
 
   schedules = {
@@ -189,11 +194,8 @@ module "report_function" {
 module "migrate_function" {
   source = "./modules/function"
 
-  name                         = "${local.name}-migrate"
+  function                     = local.function_inputs["migrate"]
   description                  = "Alembic migrations inside the VPC, invoked by deploy (${local.stage})"
-  alias_name                   = local.stage
-  settings                     = var.functions["migrate"]
-  package                      = local.packages["migrate"]
   vpc                          = local.vpc_placement
   parameters_secrets_extension = local.parameters_secrets_extension
   environment = merge(local.database_client_environment, {
@@ -222,11 +224,8 @@ module "migrate_function" {
 module "warmer_function" {
   source = "./modules/function"
 
-  name        = "${local.name}-warmer"
+  function    = local.function_inputs["warmer"]
   description = "Keeps api environments of the ${local.stage} alias warm"
-  alias_name  = local.stage
-  settings    = var.functions["warmer"]
-  package     = local.packages["warmer"]
   vpc         = null
   environment = {
     SHOP_PROJECT            = var.project

@@ -150,26 +150,28 @@ def released_alias(terraform, cli_config, scratch) -> Plan:
     api = json.loads(terraform.manifest.read_text())["functions"]["api"]
     package_root = terraform.manifest.parent.parent
     inputs = {
-        "name": "shop-qa-api",
+        "function": {
+            "name": "shop-qa-api",
+            "alias_name": "qa",
+            "settings": {
+                "memory_mb": 512,
+                "timeout_s": 10,
+                "architecture": "x86_64",
+                "reserved_concurrency": 10,
+                "provisioned_concurrency": 0,
+                "snap_start": False,
+                "log_retention_days": 14,
+            },
+            "package": {
+                "filename": str(package_root / api["path"]),
+                "source_code_hash": api["sha256_base64"],
+                "handler": api["handler"],
+                "runtime": "python3.12",
+                "architecture": "x86_64",
+                "layer_arns": [],
+            },
+        },
         "description": "the api, with new code",
-        "alias_name": "qa",
-        "settings": {
-            "memory_mb": 512,
-            "timeout_s": 10,
-            "architecture": "x86_64",
-            "reserved_concurrency": 10,
-            "provisioned_concurrency": 0,
-            "snap_start": False,
-            "log_retention_days": 14,
-        },
-        "package": {
-            "filename": str(package_root / api["path"]),
-            "source_code_hash": api["sha256_base64"],
-            "handler": api["handler"],
-            "runtime": "python3.12",
-            "architecture": "x86_64",
-            "layer_arns": [],
-        },
     }
     return plan_module(
         terraform, cli_config, scratch / "function-module", "function", inputs, RELEASED_STATE

@@ -99,10 +99,10 @@ locals {
 
   extension = var.parameters_secrets_extension
   extension_version = local.extension == null ? null : lookup(
-    local.parameters_secrets_extension_versions[var.settings.architecture], local.extension.region, null
+    local.parameters_secrets_extension_versions[var.function.settings.architecture], local.extension.region, null
   )
   extension_layer_arns = local.extension_version == null ? [] : [
-    "arn:aws:lambda:${local.extension.region}:${local.parameters_secrets_extension_accounts[local.extension.region]}:layer:${local.parameters_secrets_extension_names[var.settings.architecture]}:${local.extension_version}"
+    "arn:aws:lambda:${local.extension.region}:${local.parameters_secrets_extension_accounts[local.extension.region]}:layer:${local.parameters_secrets_extension_names[var.function.settings.architecture]}:${local.extension_version}"
   ]
 
   # The extension's own settings (names from the AWS page above) and the

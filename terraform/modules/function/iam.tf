@@ -44,8 +44,8 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = var.name
-  description        = "Execution role of ${var.name} only"
+  name               = var.function.name
+  description        = "Execution role of ${var.function.name} only"
   assume_role_policy = data.aws_iam_policy_document.assume.json
 }
 

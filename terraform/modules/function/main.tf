@@ -2,8 +2,8 @@
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_158: CloudWatch Logs already encrypts every log group at rest; a customer-managed key would need a key policy naming the account (the offline plan never looks it up) and protects nothing more, as no secret is logged.
   #checkov:skip=CKV_AWS_338: Retention is functions.<name>.log_retention_days, set per stage (7 days in dev up to 365 for prod migrations); a year of debug logs is cost without a reader.
-  name              = "/aws/lambda/${var.name}"
-  retention_in_days = var.settings.log_retention_days
+  name              = "/aws/lambda/${var.function.name}"
+  retention_in_days = var.function.settings.log_retention_days
 }
 
 #trivy:ignore:AVD-AWS-0066 Active tracing needs xray:PutTraceSegments on "*" (no resource-level support) in every role, against the rule that only the ENI statement names "*"; tracing is switched per stage at API Gateway (api.xray_tracing, on in prod).
@@ -13,23 +13,23 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_50: Active tracing needs xray:PutTraceSegments on "*" (no resource-level support) in every role, against the rule that only the ENI statement names "*"; tracing is switched per stage at API Gateway (api.xray_tracing, on in prod).
   #checkov:skip=CKV_AWS_117: Only the functions that reach the database sit in the VPC (design decision 6); the warmer calls only the Lambda API and would gain nothing but ENIs and a NAT path.
   #checkov:skip=CKV_AWS_173: The environment holds names, ARNs and timeouts, never a secret (the database password stays in Secrets Manager); Lambda encrypts it at rest with its service key.
-  function_name = var.name
+  function_name = var.function.name
   description   = var.description
   role          = aws_iam_role.this.arn
 
-  filename         = var.package.filename
-  source_code_hash = var.package.source_code_hash
-  handler          = var.package.handler
-  runtime          = var.package.runtime
-  architectures    = [var.settings.architecture]
-  layers           = concat(var.package.layer_arns, local.extension_layer_arns)
+  filename         = var.function.package.filename
+  source_code_hash = var.function.package.source_code_hash
+  handler          = var.function.package.handler
+  runtime          = var.function.package.runtime
+  architectures    = [var.function.settings.architecture]
+  layers           = concat(var.function.package.layer_arns, local.extension_layer_arns)
   # Every code or configuration change becomes a numbered version, so the
   # alias can be moved back to the previous one.
   publish = true
 
-  memory_size                    = var.settings.memory_mb
-  timeout                        = var.settings.timeout_s
-  reserved_concurrent_executions = var.settings.reserved_concurrency
+  memory_size                    = var.function.settings.memory_mb
+  timeout                        = var.function.settings.timeout_s
+  reserved_concurrent_executions = var.function.settings.reserved_concurrency
 
   environment {
     variables = merge(var.environment, local.extension_environment)
@@ -38,7 +38,7 @@ resource "aws_lambda_function" "this" {
   # SnapStart snapshots each published version after its init; the runtime
   # hooks in shop/snapstart.py re-read config and secret after a restore.
   dynamic "snap_start" {
-    for_each = var.settings.snap_start ? [1] : []
+    for_each = var.function.settings.snap_start ? [1] : []
     content {
       apply_on = "PublishedVersions"
     }
@@ -67,11 +67,11 @@ resource "aws_lambda_function" "this" {
   lifecycle {
     precondition {
       condition     = local.extension == null || local.extension_version != null
-      error_message = "The AWS Parameters and Secrets extension has no ${var.settings.architecture} layer in ${try(local.extension.region, "")} (terraform/modules/function/extension_layers.tf): use x86_64 for ${var.name}, or a region where it is published."
+      error_message = "The AWS Parameters and Secrets extension has no ${var.function.settings.architecture} layer in ${try(local.extension.region, "")} (terraform/modules/function/extension_layers.tf): use x86_64 for ${var.function.name}, or a region where it is published."
     }
     precondition {
-      condition     = var.package.architecture == var.settings.architecture
-      error_message = "${var.name} is configured for ${var.settings.architecture} but its package in build/manifest.json was built for ${var.package.architecture}: rebuild for ${var.settings.architecture} (`make build ARCH=${var.settings.architecture}`), or set functions.<name>.architecture in the stage's tfvars to ${var.package.architecture}."
+      condition     = var.function.package.architecture == var.function.settings.architecture
+      error_message = "${var.function.name} is configured for ${var.function.settings.architecture} but its package in build/manifest.json was built for ${var.function.package.architecture}: rebuild for ${var.function.settings.architecture} (`make build ARCH=${var.function.settings.architecture}`), or set functions.<name>.architecture in the stage's tfvars to ${var.function.package.architecture}."
     }
   }
 }
@@ -80,8 +80,8 @@ resource "aws_lambda_function" "this" {
 # the deploy (after the migrations; the api's through CodeDeploy), so
 # Terraform never moves traffic nor fights CodeDeploy over it.
 resource "aws_lambda_alias" "this" {
-  name             = var.alias_name
-  description      = "Stage ${var.alias_name}; rollback points it at an earlier version"
+  name             = var.function.alias_name
+  description      = "Stage ${var.function.alias_name}; rollback points it at an earlier version"
   function_name    = aws_lambda_function.this.function_name
   function_version = aws_lambda_function.this.version
 
@@ -91,17 +91,17 @@ resource "aws_lambda_alias" "this" {
 }
 
 resource "aws_lambda_provisioned_concurrency_config" "this" {
-  count = var.settings.provisioned_concurrency > 0 ? 1 : 0
+  count = var.function.settings.provisioned_concurrency > 0 ? 1 : 0
 
   function_name                     = aws_lambda_alias.this.function_name
   qualifier                         = aws_lambda_alias.this.name
-  provisioned_concurrent_executions = var.settings.provisioned_concurrency
+  provisioned_concurrent_executions = var.function.settings.provisioned_concurrency
 }
 
 resource "aws_cloudwatch_event_rule" "schedule" {
   for_each = var.schedules
 
-  name                = "${var.name}-${each.key}"
+  name                = "${var.function.name}-${each.key}"
   description         = each.value.description
   schedule_expression = each.value.schedule_expression
   state               = each.value.enabled ? "ENABLED" : "DISABLED"

@@ -8,46 +8,36 @@
 # of the type to keep in step (Terraform has no type aliases). A renamed or
 # missing attribute still fails the plan, where the module reads it.
 
-variable "name" {
-  description = "Function name (<project>-<stage>-<function>)."
-  type        = string
+variable "function" {
+  description = "The function as the root derives it from its short name: its name (<project>-<stage>-<function>), the alias callers invoke (named after the stage, moved to every new version), its per-stage runtime settings (its entry of the root's `functions` variable, as it types, defaults and validates it) and its built package from build/manifest.json (zip path, its base64 SHA-256, handler, runtime, architecture it was built for, and layer version ARNs)."
+  type = object({
+    name       = string
+    alias_name = string
+    settings   = any
+    package = object({
+      filename         = string
+      source_code_hash = string
+      handler          = string
+      runtime          = string
+      architecture     = string
+      layer_arns       = list(string)
+    })
+  })
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.function.package.runtime))
+    error_message = "package.runtime must be a Python runtime such as python3.12."
+  }
+
+  validation {
+    condition     = length(var.function.package.layer_arns) <= 4
+    error_message = "A Lambda function can use at most five layers, and one is kept for the Parameters and Secrets extension."
+  }
 }
 
 variable "description" {
   description = "What the function does, shown in the console."
   type        = string
-}
-
-variable "alias_name" {
-  description = "Alias that callers invoke; named after the stage and moved to every new version."
-  type        = string
-}
-
-variable "settings" {
-  description = "Per-stage runtime settings: the function's entry of the root's `functions` variable, as it types, defaults and validates it."
-  type        = any
-}
-
-variable "package" {
-  description = "The built package from build/manifest.json: zip path, its base64 SHA-256, handler, runtime, architecture it was built for, and layer version ARNs."
-  type = object({
-    filename         = string
-    source_code_hash = string
-    handler          = string
-    runtime          = string
-    architecture     = string
-    layer_arns       = list(string)
-  })
-
-  validation {
-    condition     = can(regex("^python3\\.[0-9]+$", var.package.runtime))
-    error_message = "package.runtime must be a Python runtime such as python3.12."
-  }
-
-  validation {
-    condition     = length(var.package.layer_arns) <= 4
-    error_message = "A Lambda function can use at most five layers, and one is kept for the Parameters and Secrets extension."
-  }
 }
 
 variable "parameters_secrets_extension" {
