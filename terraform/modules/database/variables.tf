@@ -14,8 +14,37 @@ variable "name" {
 }
 
 variable "database" {
-  description = "The root's `database` variable as it types, defaults and validates it: instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions; here only its CA bundles (which one the functions trust) and connect timeout (the proxy's borrow timeout)."
-  type        = any
+  # Typed here, unlike the other modules' tfvars objects: checkov reads a
+  # module variable's attributes only when it is typed as an object. Typed
+  # `any`, each of `var.database.<attribute>` reads as the whole object in
+  # its source scan: the backup and Performance Insights checks then fail on
+  # every stage, and the multi-AZ and deletion-protection checks on prod
+  # (tests/scan).
+  description = "The root's `database` variable, whose defaults and validations live there: instance size, storage, availability, backups, connection limit and budget headroom, names, and the RDS Proxy switch. `client` is read by the functions; here only its CA bundles (which one the functions trust) and connect timeout (the proxy's borrow timeout). Typed with the attributes this module reads, no optional() defaults."
+  type = object({
+    instance_class           = string
+    engine_version           = string
+    allocated_storage_gb     = number
+    max_allocated_storage_gb = number
+    multi_az                 = bool
+    deletion_protection      = bool
+    skip_final_snapshot      = bool
+    backup_retention_days    = number
+    log_retention_days       = number
+    backup_window            = string
+    maintenance_window       = string
+    max_connections          = number
+    connection_headroom      = number
+    db_name                  = string
+    master_username          = string
+    enable_proxy             = bool
+    performance_insights     = bool
+    client = object({
+      ca_bundle         = string
+      proxy_ca_bundle   = string
+      connect_timeout_s = number
+    })
+  })
 }
 
 variable "vpc_id" {
