@@ -41,9 +41,19 @@ def load(ssm, name: str) -> list[dict]:
     return json.loads(value)
 
 
+def _stamp(now: float | None) -> str:
+    """UTC time `now` (seconds since the epoch; None: the current time) as the history writes it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+
+
 def new_release(stage: str, versions: dict[str, str], *, commit: str, by: str, now=None) -> dict:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now if now is not None else None))
-    return {"stage": stage, "versions": dict(versions), "commit": commit, "at": stamp, "by": by}
+    return {
+        "stage": stage,
+        "versions": dict(versions),
+        "commit": commit,
+        "at": _stamp(now),
+        "by": by,
+    }
 
 
 def record(ssm, name: str, release: dict, *, keep: int) -> list[dict]:
@@ -84,14 +94,16 @@ def rollback_target(history: list[dict], serving: dict[str, str]) -> dict:
     )
 
 
-def mark_rolled_back(ssm, name: str, serving: dict[str, str], *, now=None) -> list[dict]:
-    """Mark the recorded releases the aliases serve now as left by a rollback; return them.
+def mark_rolled_back(
+    ssm, name: str, history: list[dict], serving: dict[str, str], *, now=None
+) -> list[dict]:
+    """Mark the releases of `history` (as loaded from `name`) the aliases serve now as left
+    by a rollback, and store it; return the marked ones.
 
     Marked before traffic moves back: a rollback that stops half-way is
     retried towards the same release, never back to the one it left.
     """
-    history = load(ssm, name)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now if now is not None else None))
+    stamp = _stamp(now)
     left = [r for r in history if not r.get("rolled_back_at") and _serves(r, serving)]
     for release in left:
         release["rolled_back_at"] = stamp

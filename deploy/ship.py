@@ -197,10 +197,11 @@ def roll_back(
     """Return every alias to the last release that served before the current one; return it."""
     with steps.step(f"find the last release that served before the current one ({names.history})"):
         now = serving(aws.lambda_client, names)
-        target = history.rollback_target(history.load(aws.ssm, names.history), now)
+        recorded = history.load(aws.ssm, names.history)
+        target = history.rollback_target(recorded, now)
         print(f"    serving now: {', '.join(f'{fn} {v}' for fn, v in now.items())}", file=out)
         print(f"    back to:     {history.describe(target)}", file=out)
-        for left in history.mark_rolled_back(aws.ssm, names.history, now):
+        for left in history.mark_rolled_back(aws.ssm, names.history, recorded, now):
             print(f"    leaving:     commit {left['commit'][:12]} of {left['at']}", file=out)
     shift_and_move(
         steps,
