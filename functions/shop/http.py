@@ -89,14 +89,12 @@ def parse_request(event: object, *, fallback_request_id: str) -> Request:
         _header_map(event.get("headers")),
         {} if query is None else _string_map(query, "queryStringParameters"),
         {} if path_params is None else _string_map(path_params, "pathParameters"),
-        None if body is None or body == "" else _raw_body(event),
+        None if body is None or body == "" else _raw_body(body, event),
         str(request_id or fallback_request_id),
     )
 
 
 def _string_map(value: object, name: str) -> dict[str, str]:
-    if value is None:
-        return {}
     if not isinstance(value, dict):
         raise NotAnApiEvent(f"{name} must be an object or null")
     return {str(k): str(v) for k, v in value.items() if v is not None}
@@ -135,10 +133,8 @@ def _lower_names(value: dict) -> dict[str, str] | None:
     return headers
 
 
-def _raw_body(event: dict) -> bytes | None:
-    body = event.get("body")
-    if body is None or body == "":
-        return None
+def _raw_body(body: object, event: dict) -> bytes:
+    """The bytes of `event`'s `body` (a non-empty one: parse_request passes on no body)."""
     if not isinstance(body, str):
         raise NotAnApiEvent("body must be a string or null")
     if event.get("isBase64Encoded") is True:
