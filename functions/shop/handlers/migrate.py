@@ -16,7 +16,6 @@ log = logging.getLogger("shop.migrate")
 
 
 def handler(event, context):
-    global _runtime
     from shop import logs
 
     action = event.get("action", "upgrade") if isinstance(event, dict) else None
