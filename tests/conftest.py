@@ -58,6 +58,17 @@ def log_lines_as_the_functions_write_them(request):
         root.removeHandler(handler)
 
 
+@pytest.fixture
+def logging_put_back(monkeypatch):
+    """Put back, after the test, what shop.logs.configure changes (a function's cold
+    invocation runs it): the root logger's handlers and level, and logging's switches."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    for flag in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing", "logAsyncioTasks"):
+        monkeypatch.setattr(logging, flag, getattr(logging, flag))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Fail a functional test or drill whose log lines or captured output show an

@@ -8,7 +8,6 @@ is checked against what the api really returns.
 
 import io
 import json
-import logging
 
 import boto3
 import pytest
@@ -35,18 +34,10 @@ def _payload(data) -> StreamingBody:
 
 
 @pytest.fixture(autouse=True)
-def cold_hook(monkeypatch):
+def cold_hook(monkeypatch, logging_put_back):
     """Each test starts a new environment of the hook, which sets up logging
     as in Lambda (shop.logs on stdout); the test process's logging is put back."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
     monkeypatch.setattr(hook, "_cold", True)
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 @pytest.fixture

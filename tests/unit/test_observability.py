@@ -61,13 +61,10 @@ def test_a_scheduled_function_s_lines_carry_its_invocation_until_it_ends_even_in
     assert "function_request_id" not in outside
 
 
-def test_a_cold_invocation_first_sends_every_line_as_json_at_the_configured_level(monkeypatch):
+def test_a_cold_invocation_first_sends_every_line_as_json_at_the_configured_level(
+    monkeypatch, logging_put_back
+):
     root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", list(root.handlers))  # configure replaces them
-    monkeypatch.setattr(root, "level", root.level)
-    for flag in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
-        monkeypatch.setattr(logging, flag, getattr(logging, flag))
-    monkeypatch.setattr(logging, "logAsyncioTasks", logging.logAsyncioTasks)
     monkeypatch.setenv("SHOP_LOG_LEVEL", "WARNING")
     with logs.invocation(None, cold=True):
         (handler,) = root.handlers
