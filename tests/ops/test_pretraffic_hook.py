@@ -40,24 +40,29 @@ def cold_hook(monkeypatch, logging_put_back):
     monkeypatch.setattr(hook, "_cold", True)
 
 
+def _deployment(cd):
+    """Queue CodeDeploy's answer naming the deployment's AppSpec: the api from 6 to 7."""
+    spec = canary.appspec("shop-qa-api", "qa", "6", "7", "shop-qa-pretraffic")
+    cd.add_response(
+        "get_deployment",
+        {
+            "deploymentInfo": {
+                "deploymentId": "d-123",
+                "revision": {
+                    "revisionType": "AppSpecContent",
+                    "appSpecContent": {"content": spec},
+                },
+            }
+        },
+        {"deploymentId": "d-123"},
+    )
+
+
 @pytest.fixture
 def stubs():
     codedeploy, lam = _client("codedeploy"), _client("lambda")
     with Stubber(codedeploy) as cd, Stubber(lam) as fn:
-        spec = canary.appspec("shop-qa-api", "qa", "6", "7", "shop-qa-pretraffic")
-        cd.add_response(
-            "get_deployment",
-            {
-                "deploymentInfo": {
-                    "deploymentId": "d-123",
-                    "revision": {
-                        "revisionType": "AppSpecContent",
-                        "appSpecContent": {"content": spec},
-                    },
-                }
-            },
-            {"deploymentId": "d-123"},
-        )
+        _deployment(cd)
         yield (codedeploy, lam), cd, fn
         cd.assert_no_pending_responses()
         fn.assert_no_pending_responses()
@@ -146,31 +151,14 @@ def test_the_verdict_line_has_the_keys_every_function_line_has(stubs, monkeypatc
 
 
 def test_a_second_verdict_in_the_same_environment_is_not_a_cold_start(stubs, monkeypatch, capsys):
-    clients, cd, fn = stubs
-    for round_ in range(2):
-        answer = _api_answer(monkeypatch, version="7", primed=True)
-        _invoked(fn, {"StatusCode": 200, "Payload": _payload(answer)})
-        _verdict(cd, "Succeeded")
-        if round_:
-            break
-        cd.add_response(  # the second deployment's AppSpec (the fixture gave the first)
-            "get_deployment",
-            {
-                "deploymentInfo": {
-                    "deploymentId": "d-123",
-                    "revision": {
-                        "revisionType": "AppSpecContent",
-                        "appSpecContent": {
-                            "content": canary.appspec(
-                                "shop-qa-api", "qa", "6", "7", "shop-qa-pretraffic"
-                            )
-                        },
-                    },
-                }
-            },
-            {"deploymentId": "d-123"},
-        )
+    clients, cd, fn = stubs  # the first deployment's AppSpec queued
+    answer = _api_answer(monkeypatch, version="7", primed=True)
+    _invoked(fn, {"StatusCode": 200, "Payload": _payload(answer)})
+    _verdict(cd, "Succeeded")
     hook.handler(EVENT, _Context(), clients=clients)
+    _deployment(cd)  # the second deployment's
+    _invoked(fn, {"StatusCode": 200, "Payload": _payload(answer)})
+    _verdict(cd, "Succeeded")
     hook.handler(EVENT, _Context(), clients=clients)
     first, second = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
     assert (first["cold_start"], second["cold_start"]) == (True, False)
