@@ -26,7 +26,13 @@ import pytest
 from deploy import history, ship
 from deploy.__main__ import APPLY_STEP, DEPLOY_STEPS, explain, release_applied, roll_back_stage
 from deploy.steps import DeployError, Steps
-from support.releasestage import NAMES, REGION, canary_that_succeeds, rollback_that_succeeds
+from support.releasestage import (
+    NAMES,
+    REGION,
+    canary_that_succeeds,
+    rollback_that_succeeds,
+    shipped,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "terraform.md"
@@ -213,19 +219,7 @@ def test_make_rollback(stage):
     ship.record(
         stage.aws, NAMES, commit="1" * 40, by="alice", keep=5, out=io.StringIO(), now=NOW - DAY
     )
-    targets = stage.publish_all("release-2")
-    stage.migration({"action": "upgrade", "before": "0001", "after": "0002", "head": "0002"})
-    canary_that_succeeds(stage, "1", "2")
-    ship.roll_out(
-        Steps(3, out=io.StringIO()),
-        stage.aws,
-        NAMES,
-        targets,
-        reason="test",
-        out=io.StringIO(),
-        pace=stage.pace(),
-    )
-    ship.record(stage.aws, NAMES, commit="2" * 40, by="bob", keep=5, out=io.StringIO(), now=NOW)
+    shipped(stage, "2", serving="1", schema=("0001", "0002"), by="bob", now=NOW)
     rollback_that_succeeds(stage, "2", "1")
     out = io.StringIO()
     # WHEN make rollback runs

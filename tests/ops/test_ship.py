@@ -28,6 +28,7 @@ from support.releasestage import (
     publish,
     roll_out,
     rollback_that_succeeds,
+    shipped,
 )
 
 
@@ -122,17 +123,6 @@ def test_a_second_deploy_after_a_failed_one_succeeds_and_is_recorded(stage):
     assert "schema 0001 -> 0002" in text and "Succeeded  100% on version 3" in text
     # the never-served release 2 is pruned; release 1 is not recorded either
     assert history.published(stage.lam, NAMES.function("api")) == ["3"]
-
-
-def shipped(stage, release: str, *, serving: str, schema: tuple[str, str], by: str) -> None:
-    """Deploy release N through a canary from the `serving` one, its migration taking
-    the schema from schema[0] to schema[1], and record it (commit N * 40, by `by`)."""
-    targets = stage.publish_all(f"release-{release}")
-    before, after = schema
-    stage.migration({"before": before, "after": after, "head": after})
-    canary_that_succeeds(stage, serving, release)
-    roll_out(stage, targets, io.StringIO())
-    ship.record(stage.aws, NAMES, commit=release * 40, by=by, keep=5, out=io.StringIO())
 
 
 def test_rollback_returns_every_alias_to_the_recorded_release(stage):

@@ -260,3 +260,16 @@ def canary_that_succeeds(stage: Stage, current: str, target: str) -> None:
             ("Succeeded", stage.settle(target), None),
         ],
     )
+
+
+def shipped(
+    stage: Stage, release: str, *, serving: str, schema: tuple[str, str], by: str, now=None
+) -> None:
+    """Deploy release N through a canary from the `serving` one, its migration taking
+    the schema from schema[0] to schema[1], and record it (commit N * 40, by `by`, at `now`)."""
+    targets = stage.publish_all(f"release-{release}")
+    before, after = schema
+    stage.migration({"before": before, "after": after, "head": after})
+    canary_that_succeeds(stage, serving, release)
+    roll_out(stage, targets, io.StringIO())
+    ship.record(stage.aws, NAMES, commit=release * 40, by=by, keep=5, out=io.StringIO(), now=now)
