@@ -14,11 +14,8 @@ block's `$ make ...` line, and for a deploy the `...` standing for steps
 from __future__ import annotations
 
 import io
-import json
 import re
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,9 @@ import pytest
 from deploy import history, ship
 from deploy.__main__ import APPLY_STEP, DEPLOY_STEPS, explain, release_applied, roll_back_stage
 from deploy.steps import DeployError, Steps
+from local.events import HttpRequest
+from local.httpd import Server
+from local.responses import Reply, json_reply
 from support.releasestage import (
     NAMES,
     REGION,
@@ -49,27 +49,18 @@ ROLE = "shop-ci-apply-qa/shop-deploy-qa"  # the session CI's deploy job assumes
 @contextmanager
 def health_server(stage: str):
     """GET /<stage>/v1/health answered as the api answers it (shop/routes.py)."""
-    body = json.dumps({"status": "ok", "database": "ok", "stage": stage}).encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            found = self.path == f"/{stage}/v1/health"
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body if found else b"{}")
+    def app(request: HttpRequest) -> Reply:
+        if request.path == f"/{stage}/v1/health":
+            return json_reply(200, {"status": "ok", "database": "ok", "stage": stage})
+        return json_reply(404, {})
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = Server(app, port=0)
+    server.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/{stage}"
+        yield f"{server.url}/{stage}"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def site(stage) -> str:
