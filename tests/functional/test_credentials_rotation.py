@@ -116,9 +116,9 @@ def test_the_migrate_function_keeps_the_app_user_and_rotates_it_when_asked(
     from shop.handlers import migrate
 
     arn, store = app_secret
+    login = {"username": master.url.username, "password": master.url.password}
     master_arn = aws.session.client("secretsmanager").create_secret(
-        Name="shop-dev-db-master",
-        SecretString=json.dumps({"username": "t_master", "password": "master-pass"}),
+        Name="shop-dev-db-master", SecretString=json.dumps(login)
     )["ARN"]
     env = {
         **lambda_env,
