@@ -90,6 +90,8 @@ def pytest_runtest_logreport(report):
     """Count each drill's outcomes (a parametrized test's cases together) and the span of
     the drills' own reports (in `make test` other tiers share the session)."""
     span = drillkit.TIER["span"] or [report.start, report.stop]
+    if report.stop >= span[1]:  # the latest drill report yet: the machine as the tier ends
+        drillkit.TIER["machine"] = drillkit.machine()
     drillkit.TIER["span"] = [min(span[0], report.start), max(span[1], report.stop)]
     if report.when == "call" or report.outcome != "passed":
         name = report.nodeid.split("[", 1)[0].rsplit("/", 1)[-1]

@@ -21,7 +21,9 @@ RESULTS: dict[str, dict] = {}  # figures of each drill, written to build/drills/
 CLIENTS: list["Client"] = []  # every client of the running drill, for its reset count
 ALLOWED_RESETS = 0  # connection resets a drill's clients may retry (see Client)
 EMF_SEEN: dict[str, set[str]] = {}  # metric -> units, from every drill stack's log lines
-TIER: dict = {"span": [], "outcomes": {}}  # the drills' first start, last stop, outcomes
+# The drills' first start and last stop (epoch seconds), outcomes, and the machine
+# at that last stop: in `make test` other tiers run on in the same session.
+TIER: dict = {"span": [], "outcomes": {}, "machine": None}
 
 
 # --- a plain HTTP client ----------------------------------------------------------------
@@ -369,8 +371,10 @@ def latency(answers: list[Answer]) -> dict[str, float] | None:
     }
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def now(at: float | None = None) -> str:
+    """`at` (epoch seconds; default now) to the minute, as the docs print it."""
+    when = datetime.now(UTC) if at is None else datetime.fromtimestamp(at, UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def machine() -> dict:
@@ -385,7 +389,9 @@ def record(drill: str, figures: dict) -> None:
 
 
 def tier_figures() -> dict:
-    """The whole tier's outcome: tests passed and failed, seconds, per-test counts."""
+    """The whole tier's outcome: tests passed and failed, seconds, per-test counts, and
+    when its last drill ended and how loaded the machine was then (not when the
+    session ended)."""
     outcomes = TIER["outcomes"]
     total: dict[str, int] = {}
     for counts in outcomes.values():
@@ -395,8 +401,8 @@ def tier_figures() -> dict:
         **total,
         "seconds": round(TIER["span"][1] - TIER["span"][0], 1),
         "outcomes": outcomes,
-        "measured": now(),
-        "machine": machine(),
+        "measured": now(TIER["span"][1]),
+        "machine": TIER["machine"],
     }
 
 
