@@ -12,9 +12,14 @@ The event may override the defaults from the environment:
 """
 
 import json
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from shop import logs  # its zip carries shop/__init__.py and shop/logs.py alone
+
+log = logging.getLogger("warmer")
 
 MAX_CONCURRENCY = 50
 
@@ -92,29 +97,7 @@ def invoke_lambda(target: str, payload: bytes) -> dict:
 def handler(event, context, *, invoke=invoke_lambda):
     global _cold
     cold, _cold = _cold, False
-    result = warm(**settings(event), invoke=invoke)
-    print(json.dumps({**log_keys(context, cold=cold), "message": "warmed", **result}))
+    with logs.invocation(context, cold=cold):
+        result = warm(**settings(event), invoke=invoke)
+        log.info("warmed", extra=result)
     return result
-
-
-def log_keys(context, *, cold: bool, env=os.environ) -> dict:
-    """Return the keys every line of shop.logs carries (Powertools' names), for one INFO line.
-
-    Written out here so the warmer imports nothing of the shop package.
-    """
-    now = time.time()
-    keys = {
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
-        + f".{int(now % 1 * 1000):03d}Z",
-        "level": "INFO",
-        "service": env.get("POWERTOOLS_SERVICE_NAME")
-        or env.get("AWS_LAMBDA_FUNCTION_NAME", "warmer"),
-        "logger": "warmer",
-        "function_request_id": getattr(context, "aws_request_id", None),
-        "cold_start": cold,
-    }
-    for part in env.get("_X_AMZN_TRACE_ID", "").split(";"):
-        name, _, value = part.partition("=")
-        if name.strip() == "Root" and value:
-            keys["xray_trace_id"] = value
-    return keys

@@ -169,16 +169,17 @@ def test_wrong_interpreter_is_refused_naming_the_right_one():
     assert interpreter_problem("python3.12", (3, 12)) is None
 
 
-def test_a_file_in_packages_ships_alone_the_hook_carries_only_shop_logs():
-    """The pre-traffic hook logs through shop/logs.py; the rest of `shop` (SQLAlchemy
-    imports, the router, the contract) stays out of its zip."""
+@pytest.mark.parametrize("function", ["pretraffic", "warmer"])
+def test_a_file_in_packages_ships_alone_the_hook_and_warmer_carry_only_shop_logs(function):
+    """The pre-traffic hook and the warmer log through shop/logs.py; the rest of `shop`
+    (SQLAlchemy imports, the router, the contract) stays out of their zips."""
     from buildlib.spec import source_files
 
     root = Path(__file__).resolve().parents[2]
     raw = json.loads((root / "functions" / "functions.json").read_text())
     spec = parse_spec(raw, root)
-    files = source_files(spec, spec.functions["pretraffic"])
-    assert {name for name in files if not name.startswith("pretraffic/")} == {
+    files = source_files(spec, spec.functions[function])
+    assert {name for name in files if not name.startswith(f"{function}/")} == {
         "shop/__init__.py",
         "shop/logs.py",
     }

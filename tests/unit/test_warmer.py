@@ -56,7 +56,9 @@ def test_bad_settings_are_refused(event, env, message):
         settings(event, env)
 
 
-def test_handler_logs_one_json_line_with_the_keys_powertools_users_query(capsys, monkeypatch):
+def test_handler_logs_one_json_line_with_the_keys_powertools_users_query(
+    capsys, monkeypatch, logging_put_back
+):
     from warmer import handler as module
 
     monkeypatch.setenv("SHOP_TARGET_FUNCTION", "shop-qa-api:qa")
@@ -74,7 +76,7 @@ def test_handler_logs_one_json_line_with_the_keys_powertools_users_query(capsys,
     assert first["message"] == "warmed" and first["invocations"] == 2
     assert result["distinct_containers"] == 1
     assert first["timestamp"].endswith("Z") and first["level"] == "INFO"
-    assert first["service"] == "shop-qa-warmer"
+    assert first["service"] == "shop-qa-warmer" and first["logger"] == "warmer"
     assert first["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
     assert (first["function_request_id"], first["cold_start"]) == ("req-1", True)
     assert (second["function_request_id"], second["cold_start"]) == ("req-2", False)
