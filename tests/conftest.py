@@ -58,10 +58,11 @@ def log_lines_as_the_functions_write_them(request):
         root.removeHandler(handler)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def logging_put_back(monkeypatch):
-    """Put back, after the test, what shop.logs.configure changes (a function's cold
-    invocation runs it): the root logger's handlers and level, and logging's switches."""
+    """Put back, after every test, what shop.logs.configure changes (a function's cold
+    invocation runs it): the root logger's handlers and level, and logging's switches.
+    Otherwise a later test's records would go to the stdout that test captured."""
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", list(root.handlers))
     monkeypatch.setattr(root, "level", root.level)

@@ -100,7 +100,7 @@ def test_migrate_handler_reports_before_and_after(function_env, mariadb, monkeyp
 
 
 def test_report_and_migrate_lines_carry_the_invocation_ids_and_cold_start(
-    function_env, monkeypatch, capsys, logging_put_back
+    function_env, monkeypatch, capsys
 ):
     # GIVEN fresh report and migrate containers
     import json

@@ -34,7 +34,7 @@ def _payload(data) -> StreamingBody:
 
 
 @pytest.fixture(autouse=True)
-def cold_hook(monkeypatch, logging_put_back):
+def cold_hook(monkeypatch):
     """Each test starts a new environment of the hook, which sets up logging
     as in Lambda (shop.logs on stdout); the test process's logging is put back."""
     monkeypatch.setattr(hook, "_cold", True)

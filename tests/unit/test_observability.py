@@ -61,9 +61,7 @@ def test_a_scheduled_function_s_lines_carry_its_invocation_until_it_ends_even_in
     assert "function_request_id" not in outside
 
 
-def test_a_cold_invocation_first_sends_every_line_as_json_at_the_configured_level(
-    monkeypatch, logging_put_back
-):
+def test_a_cold_invocation_first_sends_every_line_as_json_at_the_configured_level(monkeypatch):
     root = logging.getLogger()
     monkeypatch.setenv("SHOP_LOG_LEVEL", "WARNING")
     with logs.invocation(None, cold=True):

@@ -56,9 +56,7 @@ def test_bad_settings_are_refused(event, env, message):
         settings(event, env)
 
 
-def test_handler_logs_one_json_line_with_the_keys_powertools_users_query(
-    capsys, monkeypatch, logging_put_back
-):
+def test_handler_logs_one_json_line_with_the_keys_powertools_users_query(capsys, monkeypatch):
     from warmer import handler as module
 
     monkeypatch.setenv("SHOP_TARGET_FUNCTION", "shop-qa-api:qa")
