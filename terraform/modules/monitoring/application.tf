@@ -101,35 +101,33 @@ resource "aws_cloudwatch_dashboard" "this" {
 }
 
 locals {
-  ns    = local.app_namespace
-  stage = var.stage
   widgets = [
-    { title = "Orders placed", stat = "Sum", metrics = [[local.ns, "OrdersPlaced", "Stage", local.stage]] },
-    { title = "Order value", stat = "Sum", metrics = [[local.ns, "OrderValue", "Stage", local.stage]] },
-    { title = "Out-of-stock refusals", stat = "Sum", metrics = [[local.ns, "OutOfStockRefusals", "Stage", local.stage]] },
+    { title = "Orders placed", stat = "Sum", metrics = [[local.app_namespace, "OrdersPlaced", "Stage", var.stage]] },
+    { title = "Order value", stat = "Sum", metrics = [[local.app_namespace, "OrderValue", "Stage", var.stage]] },
+    { title = "Out-of-stock refusals", stat = "Sum", metrics = [[local.app_namespace, "OutOfStockRefusals", "Stage", var.stage]] },
     {
       title = "Notifications", stat = "Sum", metrics = [
-        [local.ns, "NotificationsSent", "Stage", local.stage],
-        [local.ns, "NotificationsFailed", "Stage", local.stage],
-        [local.ns, "NotificationsDeferred", "Stage", local.stage],
-        [local.ns, "NotificationsParked", "Stage", local.stage],
+        [local.app_namespace, "NotificationsSent", "Stage", var.stage],
+        [local.app_namespace, "NotificationsFailed", "Stage", var.stage],
+        [local.app_namespace, "NotificationsDeferred", "Stage", var.stage],
+        [local.app_namespace, "NotificationsParked", "Stage", var.stage],
       ]
     },
     {
       title = "Outbox backlog (rows, oldest age s)", stat = "Maximum", metrics = [
-        [local.ns, "OutboxBacklog", "Stage", local.stage],
-        [local.ns, "OutboxBacklogAge", "Stage", local.stage, { yAxis = "right" }],
+        [local.app_namespace, "OutboxBacklog", "Stage", var.stage],
+        [local.app_namespace, "OutboxBacklogAge", "Stage", var.stage, { yAxis = "right" }],
       ]
     },
     {
       title = "Database connect time (ms)", stat = "p50", metrics = [
-        [local.ns, "DatabaseConnectTime", "Stage", local.stage],
-        [local.ns, "DatabaseConnectTime", "Stage", local.stage, { stat = "p99" }],
+        [local.app_namespace, "DatabaseConnectTime", "Stage", var.stage],
+        [local.app_namespace, "DatabaseConnectTime", "Stage", var.stage, { stat = "p99" }],
       ]
     },
     {
       title = "503s by cause", stat = "Sum", metrics = [
-        [{ expression = "SEARCH('{${local.ns},Stage,Cause} MetricName=\"ServiceUnavailable\" Stage=\"${local.stage}\"', 'Sum', ${local.common.period})", id = "bycause" }],
+        [{ expression = "SEARCH('{${local.app_namespace},Stage,Cause} MetricName=\"ServiceUnavailable\" Stage=\"${var.stage}\"', 'Sum', ${local.common.period})", id = "bycause" }],
       ]
     },
     {
