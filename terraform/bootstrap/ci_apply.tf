@@ -16,6 +16,9 @@ locals {
       rds    = "arn:${local.partition}:rds:${var.region}:${local.account}"
     }
   }
+  # Managed by the Stage tag alone (ManageTaggedStage), so the same services
+  # are denied on a resource tagged for another stage (NoOtherStagesResources).
+  tag_scoped_actions = ["ec2:*", "apigateway:*", "cloudfront:*", "rds:*"]
 }
 
 #trivy:ignore:AVD-AWS-0345 s3:* only on the stage's own site buckets (shop-qa-site-* for qa), which its apply creates, configures, fills and deletes; the state bucket is reached object by object under the stage's own prefix.
@@ -149,7 +152,7 @@ data "aws_iam_policy_document" "ci_apply" {
 
   statement {
     sid       = "ManageTaggedStage"
-    actions   = ["ec2:*", "apigateway:*", "cloudfront:*", "rds:*"]
+    actions   = local.tag_scoped_actions
     resources = ["*"]
     condition {
       test     = "StringEquals"
@@ -240,7 +243,7 @@ data "aws_iam_policy_document" "ci_apply" {
   statement {
     sid       = "NoOtherStagesResources"
     effect    = "Deny"
-    actions   = ["ec2:*", "apigateway:*", "cloudfront:*", "rds:*"]
+    actions   = local.tag_scoped_actions
     resources = ["*"]
     condition {
       test     = "StringNotEquals"
