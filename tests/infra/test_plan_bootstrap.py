@@ -59,6 +59,11 @@ def _documents(plan: Plan) -> dict[str, dict]:
     return {r["address"]: json.loads(r["values"]["json"]) for r in resources if r["mode"] == "data"}
 
 
+def _apply_policy(plan: Plan, stage: str) -> dict:
+    """The stage's apply role's inline policy document."""
+    return json.loads(plan.after(f'aws_iam_role_policy.ci_apply["{stage}"]')["policy"])
+
+
 def _statements(document: dict) -> list[dict]:
     statements = document["Statement"]
     return statements if isinstance(statements, list) else [statements]
@@ -137,7 +142,7 @@ def test_each_stage_apply_role_trusts_its_environment_and_names_only_its_resourc
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
         "token.actions.githubusercontent.com:sub": f"repo:example-org/shop:environment:{stage}",
     }
-    document = json.loads(plan.after(f'aws_iam_role_policy.ci_apply["{stage}"]')["policy"])
+    document = _apply_policy(plan, stage)
     statements = {s["Sid"]: s for s in _statements(document)}
     others = [s for s in STAGES if s != stage]
     for sid, statement in statements.items():
@@ -225,7 +230,7 @@ def _deploy_calls(stage: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_apply_role_may_make_the_deploys_calls_but_not_change_the_account(plan, stage):
     # GIVEN the stage's apply role, as CI's deploy job assumes it
-    document = json.loads(plan.after(f'aws_iam_role_policy.ci_apply["{stage}"]')["policy"])
+    document = _apply_policy(plan, stage)
     # THEN every call make deploy makes outside Terraform is allowed on the
     # stage's own names, the preflight's reads of the account included
     refused = [c for c in _deploy_calls(stage) if _decision(document, *c) != "Allow"]
@@ -265,10 +270,6 @@ def test_the_account_tfvars_are_the_documented_example():
     text = (BOOTSTRAP / "account.tfvars").read_text()
     assert 'account_id   = "123456789012"' in text
     assert "terraform/bootstrap" in (REPO / "docs" / "terraform.md").read_text()
-
-
-def _apply_policy(plan: Plan, stage: str) -> dict:
-    return json.loads(plan.after(f'aws_iam_role_policy.ci_apply["{stage}"]')["policy"])
 
 
 @pytest.mark.parametrize("stage", STAGES)
