@@ -19,6 +19,7 @@ from .conftest import Plan, Scenario, plan_module
 from .test_plan_network import PROXY
 
 PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
+INSTANCE_ADDRESS = "shop-qa.c0ffee.eu-west-1.rds.amazonaws.com"
 SNAPSHOT_OF_EXISTING = "shop-qa-final-20260101-000000"
 INSTANCE = "module.database.aws_db_instance.this"
 PARAMETER_GROUP = "module.database.aws_db_parameter_group.this"
@@ -64,7 +65,7 @@ EXISTING_QA_STATE = {
             {
                 "id": "db-EXISTINGQAINSTANCE",
                 "identifier": "shop-qa",
-                "address": "shop-qa.c0ffee.eu-west-1.rds.amazonaws.com",
+                "address": INSTANCE_ADDRESS,
                 "engine": "mysql",
                 "engine_version": "8.0",
                 "instance_class": "db.t4g.small",
@@ -249,7 +250,6 @@ def test_a_proxy_pool_too_small_for_the_functions_is_refused(plans):
     assert "RDS Proxy budget: a pool of 10% of max_connections 10 is 1 connections" in outcome.text
 
 
-INSTANCE_ADDRESS = "shop-qa.c0ffee.eu-west-1.rds.amazonaws.com"
 PROXY_ENDPOINT = "shop-qa.proxy-c0ffee.eu-west-1.rds.amazonaws.com"
 
 
