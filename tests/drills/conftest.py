@@ -110,7 +110,7 @@ def pytest_sessionfinish(session, exitstatus):
     here = Path(__file__).parent
     ran = {item.path.name for item in session.items if item.path.parent == here}
     every = {p.name for p in here.glob("test_drill_*.py")}
-    if ran == every:  # the whole tier ran: its counts and duration describe it
+    if every <= ran:  # every drill ran: the tier's counts and duration describe it
         merged["tier"] = drillkit.tier_figures()
     path.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
 
